@@ -1,0 +1,1 @@
+"""Controller: daemon, show engine, control socket, OSC and the `gobo` CLI."""

@@ -1,0 +1,49 @@
+"""The `gobo` command: one argparse front end over the command modules."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from controller.commands.common import CommandFailed, UsageError, add_common_options
+
+# Each module registers its sub-commands; order is the order of `gobo --help`.
+COMMAND_MODULES = (
+    "controller.commands.check",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gobo",
+        description="Lighting controller that projects children's drawings after dark.",
+    )
+    add_common_options(parser, top_level=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"gobo: {exc}", file=sys.stderr)
+        return 2
+    except CommandFailed as exc:
+        print(f"gobo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `gobo monitor | head` must not print a traceback
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

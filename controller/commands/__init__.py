@@ -1,0 +1,1 @@
+"""Sub-commands of `gobo`, one module per area; each exposes `register(subparsers)`."""
