@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import artwork
 import hardware
 import schedules
+from controller.report import ReportSettings
 
 DEFAULT_CONFIG = Path("/etc/gobo/site.toml")
 CONFIG_ENV = "GOBO_CONFIG"
@@ -85,6 +86,7 @@ class SiteConfig:
     patch: hardware.Patch
     schedule: schedules.Rules
     artwork: artwork.Settings
+    report: ReportSettings
     raw: dict[str, Any]  # the whole parsed file, for sections read by later parts
 
 
@@ -158,6 +160,15 @@ def parse_site_config(data: dict[str, Any], path: Path | None) -> SiteConfig:
             show_table, "show.untrusted_clock", ("dark", "schedule"), default="dark"
         ),
     )
+    report_table = reader.table(data, "report")
+    report = ReportSettings(
+        grid_gco2_per_kwh=reader.number(
+            report_table, "report.grid_gco2_per_kwh", low=0, high=2000, default=40.0
+        ),
+        retention_days=int(
+            reader.number(report_table, "report.retention_days", low=1, high=36500, default=90)
+        ),
+    )
     try:
         patch = hardware.parse_patch(
             data.get("output", []), data.get("fixture", []), base_dir
@@ -183,6 +194,7 @@ def parse_site_config(data: dict[str, Any], path: Path | None) -> SiteConfig:
         patch=patch,
         schedule=rules,
         artwork=artwork_settings,
+        report=report,
         raw=data,
     )
 
