@@ -88,11 +88,14 @@ def _totals(per_night: list[dict[str, Any]]) -> dict[str, Any]:
         "energy_kwh": round(sum(e["energy_kwh"] for e in per_night), 6),
         "co2_kg": round(sum(e["co2_kg"] for e in per_night), 6),
         "showings": sum(int(s["showings"]) for s in artworks.values()),
-        "artworks": {k: {"showings": int(v["showings"]), "minutes": round(v["minutes"], 2)}
-                     for k, v in sorted(artworks.items())},
-        "fixtures": {k: {"hours_lit": round(v["hours_lit"], 4),
-                         "energy_kwh": round(v["energy_kwh"], 6)}
-                     for k, v in sorted(fixtures.items())},
+        "artworks": {
+            k: {"showings": int(v["showings"]), "minutes": round(v["minutes"], 2)}
+            for k, v in sorted(artworks.items())
+        },
+        "fixtures": {
+            k: {"hours_lit": round(v["hours_lit"], 4), "energy_kwh": round(v["energy_kwh"], 6)}
+            for k, v in sorted(fixtures.items())
+        },
         "outages": sum(len(e["outages"]) for e in per_night),
     }
 
@@ -106,8 +109,16 @@ def report_csv(report: dict[str, Any]) -> str:
     )
     for entry in report["nights"]:
         writer.writerow(
-            [entry["night"], entry["hours_lit"], entry["energy_kwh"], entry["co2_kg"], "", "", "",
-             len(entry["outages"])]
+            [
+                entry["night"],
+                entry["hours_lit"],
+                entry["energy_kwh"],
+                entry["co2_kg"],
+                "",
+                "",
+                "",
+                len(entry["outages"]),
+            ]
         )
         for artwork, shown in sorted(entry["artworks"].items()):
             writer.writerow(
@@ -117,10 +128,13 @@ def report_csv(report: dict[str, Any]) -> str:
 
 
 def report_text(report: dict[str, Any]) -> str:
-    lines = [f"Run report {report['from']} .. {report['to']} "
-             f"(grid {report['grid_gco2_per_kwh']:g} gCO2/kWh)"]
-    lines.append(f"{'night':<12}{'hours lit':>10}{'kWh':>10}{'kg CO2':>10}{'showings':>10}"
-                 f"{'outages':>9}")
+    lines = [
+        f"Run report {report['from']} .. {report['to']} "
+        f"(grid {report['grid_gco2_per_kwh']:g} gCO2/kWh)"
+    ]
+    lines.append(
+        f"{'night':<12}{'hours lit':>10}{'kWh':>10}{'kg CO2':>10}{'showings':>10}{'outages':>9}"
+    )
     for entry in report["nights"]:
         showings = sum(s["showings"] for s in entry["artworks"].values())
         lines.append(
@@ -145,6 +159,7 @@ def report_text(report: dict[str, Any]) -> str:
     for entry in report["nights"]:
         for outage in entry["outages"]:
             lines.append(
-                f"outage {entry['night']} {outage['output']}: {outage['minutes']} min ({outage['detail']})"
+                f"outage {entry['night']} {outage['output']}: "
+                f"{outage['minutes']} min ({outage['detail']})"
             )
     return "\n".join(lines)

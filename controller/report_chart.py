@@ -18,17 +18,23 @@ def render_report_chart(report: dict[str, Any]) -> Image.Image:
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
     nights = report["nights"]
-    title = (f"Hours lit and energy per night, {report['from']} .. {report['to']}  "
-             f"(total {report['totals']['hours_lit']:.1f} h, {report['totals']['energy_kwh']:.2f} kWh, "
-             f"{report['totals']['co2_kg']:.3f} kg CO2)")
+    title = (
+        f"Hours lit and energy per night, {report['from']} .. {report['to']}  "
+        f"(total {report['totals']['hours_lit']:.1f} h, {report['totals']['energy_kwh']:.2f} kWh, "
+        f"{report['totals']['co2_kg']:.3f} kg CO2)"
+    )
     draw.text((MARGIN_LEFT, 15), title, fill=(230, 230, 230), font=font)
     plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     base_y = MARGIN_TOP + plot_h
     draw.line([(MARGIN_LEFT, base_y), (WIDTH - MARGIN_RIGHT, base_y)], fill=(150, 150, 150))
     if not nights:
-        draw.text((MARGIN_LEFT + 20, MARGIN_TOP + 20), "no nights in the run log for this period",
-                  fill=(200, 200, 200), font=font)
+        draw.text(
+            (MARGIN_LEFT + 20, MARGIN_TOP + 20),
+            "no nights in the run log for this period",
+            fill=(200, 200, 200),
+            font=font,
+        )
         return image
     max_hours = max(max(n["hours_lit"] for n in nights), 0.01)
     max_kwh = max(max(n["energy_kwh"] for n in nights), 0.001)
@@ -46,13 +52,18 @@ def render_report_chart(report: dict[str, Any]) -> Image.Image:
         y = base_y - plot_h * fraction
         draw.line([(MARGIN_LEFT, y), (WIDTH - MARGIN_RIGHT, y)], fill=(55, 58, 66))
         draw.text((8, y - 6), f"{max_hours * fraction:.1f} h", fill=HOURS_COLOUR, font=font)
-        draw.text((WIDTH - MARGIN_RIGHT + 6, y - 6), f"{max_kwh * fraction:.2f} kWh",
-                  fill=ENERGY_COLOUR, font=font)
+        draw.text(
+            (WIDTH - MARGIN_RIGHT + 6, y - 6),
+            f"{max_kwh * fraction:.2f} kWh",
+            fill=ENERGY_COLOUR,
+            font=font,
+        )
     legend_y = HEIGHT - 35
     draw.rectangle([MARGIN_LEFT, legend_y, MARGIN_LEFT + 14, legend_y + 10], fill=HOURS_COLOUR)
     draw.text((MARGIN_LEFT + 20, legend_y - 1), "hours lit", fill=(220, 220, 220), font=font)
-    draw.rectangle([MARGIN_LEFT + 120, legend_y, MARGIN_LEFT + 134, legend_y + 10],
-                   fill=ENERGY_COLOUR)
+    draw.rectangle(
+        [MARGIN_LEFT + 120, legend_y, MARGIN_LEFT + 134, legend_y + 10], fill=ENERGY_COLOUR
+    )
     draw.text((MARGIN_LEFT + 140, legend_y - 1), "energy (kWh)", fill=(220, 220, 220), font=font)
     return image
 

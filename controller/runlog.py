@@ -257,7 +257,9 @@ class RunRecorder:
                 self.log.end_outage(open_row.row_id, ts)
                 del self._outages[name]
             elif state != "ok" and open_row is None:
-                row_id = self.log.start_outage(ts, night_of(ts, self.tz), name, f"{state}: {detail}")
+                row_id = self.log.start_outage(
+                    ts, night_of(ts, self.tz), name, f"{state}: {detail}"
+                )
                 self._outages[name] = _Open(row_id, state)
         for name in set(self._outages) - set(outputs):
             self.log.end_outage(self._outages.pop(name).row_id, ts)

@@ -39,7 +39,10 @@ def _record_night(log: RunLog) -> tuple[float, dict[str, float]]:
         artwork = "aaaaaaaaaaaa" if first_hour else "bbbbbbbbbbbb"
         health = "disconnected" if 4000 <= second < 4600 else "ok"
         recorder.sample(
-            now, {"wash": level, "gobo": level}, artwork, level,
+            now,
+            {"wash": level, "gobo": level},
+            artwork,
+            level,
             {"main": (health, "no route" if health != "ok" else "")},
         )
         expected_wh["wash"] += 100.0 * level * 5 / 3600
@@ -51,8 +54,13 @@ def _record_night(log: RunLog) -> tuple[float, dict[str, float]]:
 def test_recorder_integrates_energy_showings_and_outages(tmp_path: Path) -> None:
     log = RunLog(tmp_path / "runlog.sqlite3")
     start, expected_wh = _record_night(log)
-    report = build_report(log, date(2026, 11, 27), date(2026, 11, 27),
-                          ReportSettings(grid_gco2_per_kwh=40), now=start + 8000)
+    report = build_report(
+        log,
+        date(2026, 11, 27),
+        date(2026, 11, 27),
+        ReportSettings(grid_gco2_per_kwh=40),
+        now=start + 8000,
+    )
     night = report["nights"][0]
     # The run crossed midnight but stays one night.
     assert [n["night"] for n in report["nights"]] == ["2026-11-27"]
@@ -94,10 +102,24 @@ def test_report_cli_json_csv_and_chart(tmp_path: Path) -> None:
         f'[site]\nlatitude = 61.4978\nlongitude = 23.761\n[paths]\nstate = "{state}"\n'
         "[report]\ngrid_gco2_per_kwh = 100\n"
     )
-    base = [sys.executable, "-m", "controller", "--config", str(config), "report",
-            "--from", "2026-11-20", "--to", "2026-11-30"]
-    result = subprocess.run([*base, "--json", "--png", str(tmp_path / "r.png")],
-                            capture_output=True, text=True, check=True)
+    base = [
+        sys.executable,
+        "-m",
+        "controller",
+        "--config",
+        str(config),
+        "report",
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-30",
+    ]
+    result = subprocess.run(
+        [*base, "--json", "--png", str(tmp_path / "r.png")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     data = json.loads(result.stdout)
     assert data["totals"]["showings"] == 2
     assert data["grid_gco2_per_kwh"] == 100

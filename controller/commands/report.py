@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         subparsers, "report", "run log: hours lit, energy, CO2 and drawings shown per night", run
     )
     parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first night")
-    parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last night (default: tonight)")
+    parser.add_argument(
+        "--to", dest="last", metavar="YYYY-MM-DD", help="last night (default: tonight)"
+    )
     formats = parser.add_mutually_exclusive_group()
     formats.add_argument("--json", action="store_true", help="print JSON")
     formats.add_argument("--csv", action="store_true", help="print CSV")
