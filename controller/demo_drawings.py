@@ -6,6 +6,7 @@ than copied from anywhere; `gobo demo` drops them in its inbox like an artist.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ class _Crayon:
 
     def line(self, points: Sequence[Point], colour: tuple[int, int, int], width: int) -> None:
         dense: list[Point] = []
-        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
             steps = max(2, int(math.dist((x0, y0), (x1, y1)) / 12))
             dense += [
                 (x0 + (x1 - x0) * t / steps, y0 + (y1 - y0) * t / steps) for t in range(steps)
