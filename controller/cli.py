@@ -13,6 +13,7 @@ from controller.commands.common import CommandFailed, UsageError, add_common_opt
 COMMAND_MODULES = (
     "controller.commands.check",
     "controller.commands.report",
+    "controller.commands.live",
 )
 
 
