@@ -42,3 +42,25 @@ def drawings_dir(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def ofl_dir(shared_data: Path) -> Path:
     return shared_data / "ofl"
+
+
+@pytest.fixture
+def make_drawing():
+    """Writes a small child-like drawing (distinct per seed) as PNG; returns its path."""
+    from PIL import Image, ImageDraw
+
+    def make(path: Path, seed: int = 0, size: tuple[int, int] = (240, 180)) -> Path:
+        width, height = size
+        image = Image.new("RGB", size, (250, 248, 240))
+        draw = ImageDraw.Draw(image)
+        hue = [(200, 30, 40), (30, 60, 200), (20, 150, 40), (150, 40, 170)][seed % 4]
+        x = 30 + (seed * 7) % (width // 3)
+        y = 25 + (seed * 11) % (height // 3)
+        draw.ellipse((x, y, x + width // 3, y + height // 3), outline=hue, width=6)
+        draw.line((20, height - 30, width - 20 - seed % 50, 30 + seed % 60), fill=(20, 20, 20), width=5)
+        draw.rectangle((width // 2, height // 2, width // 2 + 30 + seed % 40, height // 2 + 25), fill=hue)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(path, format="PNG")
+        return path
+
+    return make
