@@ -57,8 +57,10 @@ def make_drawing():
         x = 30 + (seed * 7) % (width // 3)
         y = 25 + (seed * 11) % (height // 3)
         draw.ellipse((x, y, x + width // 3, y + height // 3), outline=hue, width=6)
-        draw.line((20, height - 30, width - 20 - seed % 50, 30 + seed % 60), fill=(20, 20, 20), width=5)
-        draw.rectangle((width // 2, height // 2, width // 2 + 30 + seed % 40, height // 2 + 25), fill=hue)
+        end = (width - 20 - seed % 50, 30 + seed % 60)
+        draw.line((20, height - 30, *end), fill=(20, 20, 20), width=5)
+        left, top = width // 2, height // 2
+        draw.rectangle((left, top, left + 30 + seed % 40, top + 25), fill=hue)
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path, format="PNG")
         return path
