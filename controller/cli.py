@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "controller.commands.check",
     "controller.commands.report",
     "controller.commands.live",
+    "controller.commands.daemon",
 )
 
 
