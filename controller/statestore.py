@@ -1,0 +1,183 @@
+"""What must survive a restart, persisted atomically as JSON.
+
+Only technician and desk decisions live here (blackout, overrides, master,
+playlist position); everything else is recomputed from the configuration and
+the clock. Times are wall-clock epoch seconds so a reboot keeps them meaningful.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "show-state.json"
+FORMAT_VERSION = 1
+
+OverrideValues = dict[str, float | str]
+
+
+@dataclass(frozen=True)
+class Blackout:
+    since: float  # epoch seconds
+    source: str
+
+
+@dataclass(frozen=True)
+class Override:
+    values: OverrideValues  # attribute -> 0..1, or "#rrggbb" for color
+    until: float | None  # epoch seconds; None = until `gobo resume`
+    source: str
+
+
+@dataclass(frozen=True)
+class PersistedState:
+    blackout: Blackout | None = None
+    overrides: dict[str, Override] = field(default_factory=dict)  # by fixture name
+    master: float = 1.0
+    current_artwork: str | None = None
+    playlist_position: int = 0
+    pinned_until: float | None = None  # `gobo play --for`: back to the rotation then
+
+    def without_expired(self, now: float) -> PersistedState:
+        """The same state with overrides past their end dropped."""
+        live = {
+            name: o for name, o in self.overrides.items() if o.until is None or o.until > now
+        }
+        pinned = self.pinned_until if self.pinned_until is None or self.pinned_until > now else None
+        return PersistedState(
+            self.blackout, live, self.master, self.current_artwork, self.playlist_position, pinned
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": FORMAT_VERSION,
+            "saved_at": time.time(),
+            "blackout": (
+                {"since": self.blackout.since, "source": self.blackout.source}
+                if self.blackout
+                else None
+            ),
+            "overrides": {
+                name: {"values": o.values, "until": o.until, "source": o.source}
+                for name, o in self.overrides.items()
+            },
+            "master": self.master,
+            "current_artwork": self.current_artwork,
+            "playlist_position": self.playlist_position,
+            "pinned_until": self.pinned_until,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PersistedState:
+        """Strict parse; raises ValueError naming the offending key."""
+        if not isinstance(data, dict):
+            raise ValueError("top level must be an object")
+        if data.get("version") != FORMAT_VERSION:
+            raise ValueError(f"unsupported version {data.get('version')!r}")
+        blackout = None
+        if data.get("blackout") is not None:
+            raw = _obj(data["blackout"], "blackout")
+            blackout = Blackout(_num(raw.get("since"), "blackout.since"), _str(raw, "blackout"))
+        overrides = {}
+        for name, raw_override in _obj(data.get("overrides", {}), "overrides").items():
+            key = f"overrides.{name}"
+            raw = _obj(raw_override, key)
+            values = _obj(raw.get("values"), f"{key}.values")
+            for attr, value in values.items():
+                if not isinstance(value, str):
+                    _num(value, f"{key}.values.{attr}")
+            until = raw.get("until")
+            overrides[name] = Override(
+                values=dict(values),
+                until=None if until is None else _num(until, f"{key}.until"),
+                source=_str(raw, key),
+            )
+        master = _num(data.get("master", 1.0), "master")
+        if not 0.0 <= master <= 1.0:
+            raise ValueError(f"master: {master} is outside 0..1")
+        artwork = data.get("current_artwork")
+        if artwork is not None and not isinstance(artwork, str):
+            raise ValueError("current_artwork: must be a string or null")
+        position = data.get("playlist_position", 0)
+        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+            raise ValueError("playlist_position: must be a non-negative integer")
+        pinned = data.get("pinned_until")
+        return cls(
+            blackout=blackout,
+            overrides=overrides,
+            master=master,
+            current_artwork=artwork,
+            playlist_position=position,
+            pinned_until=None if pinned is None else _num(pinned, "pinned_until"),
+        )
+
+
+def _obj(value: Any, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{key}: must be an object")
+    return value
+
+
+def _num(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{key}: must be a finite number, not {value!r}")
+    return float(value)
+
+
+def _str(raw: dict[str, Any], key: str) -> str:
+    value = raw.get("source", "")
+    if not isinstance(value, str):
+        raise ValueError(f"{key}.source: must be a string")
+    return value
+
+
+def load_state(path: Path) -> PersistedState:
+    """The saved state, or a clean one; a corrupt file is moved aside, never fatal."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return PersistedState()
+    except (OSError, UnicodeDecodeError) as exc:
+        log.error("cannot read %s (%s); starting from a clean show state", path, exc)
+        return PersistedState()
+    try:
+        return PersistedState.from_json(json.loads(text))
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+        try:
+            os.replace(path, aside)
+            where = f"moved to {aside.name}"
+        except OSError as move_exc:
+            where = f"could not move it aside: {move_exc}"
+        log.error("%s is corrupt (%s), %s; starting from a clean show state", path, exc, where)
+        return PersistedState()
+
+
+def save_state(path: Path, state: PersistedState) -> None:
+    """Write temp + fsync + rename + fsync dir: after a crash either the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(state.to_json(), indent=1, sort_keys=True).encode()
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
