@@ -1,5 +1,6 @@
 """Hardware: fixture profiles, patch, frame assembly and DMX outputs."""
 
-from hardware.patch import Patch, PatchError, parse_patch
+from hardware.errors import PatchError
+from hardware.patch import Patch, PatchedFixture, parse_patch
 
-__all__ = ["Patch", "PatchError", "parse_patch"]
+__all__ = ["Patch", "PatchError", "PatchedFixture", "parse_patch"]
