@@ -15,6 +15,8 @@ COMMAND_MODULES = (
     "controller.commands.report",
     "controller.commands.live",
     "controller.commands.daemon",
+    "controller.commands.sun",
+    "controller.commands.schedule",
 )
 
 
