@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Install, upgrade or remove the gobo lighting controller as a systemd service on
+# Raspberry Pi OS Bookworm (64-bit) or Debian 12. Run from a checkout of the project:
+#
+#   sudo systemd/install.sh                       install or upgrade, enable and start `gobo`
+#   sudo systemd/install.sh --uninstall           remove the software, keep config, library, inbox
+#   sudo systemd/install.sh --uninstall --purge   remove everything, data included
+#
+# Running it again changes nothing. An upgrade replaces the software, unit and udev rule, and
+# never touches /etc/gobo (configuration), /var/lib/gobo (library, run log) or /srv/gobo (inbox).
+set -euo pipefail
+
+readonly UNIT=/etc/systemd/system/gobo.service
+readonly UDEV_RULE=/etc/udev/rules.d/99-gobo-enttec.rules
+readonly SYSUSERS=/etc/sysusers.d/gobo.conf
+readonly TMPFILES=/etc/tmpfiles.d/gobo.conf
+readonly OPT=/opt/gobo
+readonly VENV=/opt/gobo/venv
+readonly CONF_DIR=/etc/gobo
+readonly SITE=/etc/gobo/site.toml
+readonly DATA_DIRS=(/etc/gobo /var/lib/gobo /srv/gobo)
+readonly APT_PACKAGES=(python3 python3-venv)
+
+usage() {
+    cat <<'EOF'
+usage: install.sh [--root DIR] [--source DIR] [--skip-packages] [--no-venv]
+       install.sh --uninstall [--purge] [--root DIR]
+
+  --root DIR       install into DIR instead of /: files, users and groups (in DIR/etc),
+                   enablement; skips apt, starting the service and reloading udev
+  --source DIR     project checkout to install (default: the one this script is in)
+  --skip-packages  do not install Debian packages (python3, python3-venv)
+  --no-venv        do not create or update the virtual environment in /opt/gobo/venv
+  --uninstall      stop and remove the service and software; keep data and configuration
+  --purge          with --uninstall: also delete /etc/gobo, /var/lib/gobo and /srv/gobo
+EOF
+}
+
+log() { printf 'install.sh: %s\n' "$*"; }
+die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
+usage_error() { printf 'install.sh: %s (see --help)\n' "$*" >&2; exit 2; }
+
+ROOT=""
+SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ACTION=install
+PURGE=0
+PACKAGES=1
+BUILD_VENV=1
+
+while (($#)); do
+    case $1 in
+        --root) (($# >= 2)) || usage_error "--root needs a directory"; ROOT=$2; shift ;;
+        --root=*) ROOT=${1#--root=} ;;
+        --source) (($# >= 2)) || usage_error "--source needs a directory"; SOURCE=$2; shift ;;
+        --source=*) SOURCE=${1#--source=} ;;
+        --skip-packages) PACKAGES=0 ;;
+        --no-venv) BUILD_VENV=0 ;;
+        --uninstall) ACTION=uninstall ;;
+        --purge) PURGE=1 ;;
+        -h | --help) usage; exit 0 ;;
+        *) usage_error "unknown option: $1" ;;
+    esac
+    shift
+done
+
+((PURGE == 0)) || [[ $ACTION == uninstall ]] || usage_error "--purge goes with --uninstall"
+if [[ -n $ROOT ]]; then
+    [[ -d $ROOT ]] || usage_error "--root $ROOT: no such directory"
+    ROOT=$(cd "$ROOT" && pwd)
+    [[ $ROOT != / ]] || ROOT=""
+fi
+ROOT_OPT=()
+[[ -z $ROOT ]] || ROOT_OPT=(--root="$ROOT")
+[[ -n $ROOT || $EUID -eq 0 ]] || die "run as root (sudo $0), or use --root DIR"
+
+live() { [[ -z $ROOT ]]; }
+at() { printf '%s%s' "$ROOT" "$1"; }
+
+# Numeric id of a user or group in the target system's own database (which may be under --root).
+id_in() {
+    local db=$1 name=$2 id
+    id=$(awk -F: -v n="$name" '$1 == n { print $3; exit }' "$(at "/etc/$db")")
+    [[ -n $id ]] || die "no $name in $(at "/etc/$db")"
+    printf '%s' "$id"
+}
+
+CHANGED=0        # anything the running service depends on changed: restart it
+UNIT_CHANGED=0
+RULE_CHANGED=0
+
+# Copy SRC to DEST (a path in the target, mode 0644, owned by root) unless it is already there
+# like that, so a second run leaves every file untouched. Returns 1 when nothing changed.
+put_file() {
+    local src=$1 dest
+    dest=$(at "$2")
+    if [[ -f $dest ]] && cmp -s "$src" "$dest" && [[ $(stat -c '%a %u %g' "$dest") == "644 0 0" ]]
+    then
+        return 1
+    fi
+    install -D -m 0644 -o 0 -g 0 "$src" "$dest"
+    log "installed $2"
+}
+
+install_packages() {
+    if ! live || ((PACKAGES == 0)); then
+        log "skipped Debian packages (${APT_PACKAGES[*]})"
+        return
+    fi
+    local missing=() pkg
+    for pkg in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$pkg")
+    done
+    ((${#missing[@]})) || return 0
+    log "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+install_accounts_and_dirs() {
+    mkdir -p "$(at /etc)"
+    put_file "$SOURCE/systemd/gobo.sysusers" "$SYSUSERS" || true
+    systemd-sysusers "${ROOT_OPT[@]}" "$(at "$SYSUSERS")"
+    put_file "$SOURCE/systemd/gobo.tmpfiles" "$TMPFILES" || true
+    systemd-tmpfiles "${ROOT_OPT[@]}" --create "$(at "$TMPFILES")"
+}
+
+# The example configuration goes in only where there is none: a technician's site.toml is
+# never overwritten, nor the schedule file it includes.
+install_config() {
+    local example="$SOURCE/controller/data/example-site.toml" gid include
+    [[ -f $example ]] || die "$example is missing: is --source a gobo checkout?"
+    gid=$(id_in group gobo)
+    install -d -m 0755 -o 0 -g 0 "$(at "$CONF_DIR")"
+    if [[ -e $(at "$SITE") ]]; then
+        log "kept $SITE"
+    else
+        install -m 0640 -o 0 -g "$gid" "$example" "$(at "$SITE")"
+        log "installed $SITE (the example; edit it, then: gobo check && systemctl reload gobo)"
+    fi
+    include=$(sed -n 's/^include *= *"\([^"/]*\)".*/\1/p' "$example" | head -n 1)
+    if [[ -n $include && -f $SOURCE/controller/data/$include && ! -e $(at "$CONF_DIR/$include") ]]; then
+        install -m 0640 -o 0 -g "$gid" "$SOURCE/controller/data/$include" "$(at "$CONF_DIR/$include")"
+        log "installed $CONF_DIR/$include"
+    fi
+}
+
+# Fingerprint of what pip would install, so an unchanged checkout skips the rebuild.
+source_hash() {
+    (cd "$SOURCE" && find pyproject.toml controller artwork schedules hardware -type f \
+        ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+}
+
+install_venv() {
+    if ((BUILD_VENV == 0)); then
+        log "skipped the virtual environment (--no-venv)"
+        return
+    fi
+    local venv stamp want
+    venv=$(at "$VENV")
+    stamp="$venv/.gobo-source"
+    want=$(source_hash)
+    if [[ -x $venv/bin/gobo && -f $stamp && $(<"$stamp") == "$want" ]]; then
+        return
+    fi
+    install -d -m 0755 -o 0 -g 0 "$(at "$OPT")"
+    [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+    log "installing gobo from $SOURCE into $VENV (pip)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade "$SOURCE"
+    printf '%s\n' "$want" >"$stamp"
+    CHANGED=1
+}
+
+# `gobo check` on the installed configuration, when there is an installed gobo to run.
+config_ok() {
+    local gobo
+    gobo=$(at "$VENV")/bin/gobo
+    [[ ! -x $gobo ]] || "$gobo" --config "$(at "$SITE")" check >/dev/null
+}
+
+install_units() {
+    if put_file "$SOURCE/systemd/gobo.service" "$UNIT"; then
+        UNIT_CHANGED=1
+        CHANGED=1
+    fi
+    if put_file "$SOURCE/systemd/99-gobo-enttec.rules" "$UDEV_RULE"; then
+        RULE_CHANGED=1
+    fi
+}
+
+enable_service() {
+    if ! live; then
+        systemctl "${ROOT_OPT[@]}" --quiet enable gobo.service 2>/dev/null
+        log "enabled gobo.service under $ROOT (not started: --root)"
+        return
+    fi
+    ((UNIT_CHANGED == 0)) || systemctl daemon-reload
+    if ((RULE_CHANGED)); then
+        udevadm control --reload
+        udevadm trigger --subsystem-match=tty --action=change
+    fi
+    systemctl --quiet enable gobo.service
+}
+
+start_service() {
+    live || return 0
+    if systemctl --quiet is-active gobo.service; then
+        ((CHANGED == 0)) || { log "restarting gobo"; systemctl restart gobo.service; }
+    else
+        log "starting gobo"
+        systemctl start gobo.service ||
+            die "gobo did not start; see: journalctl -u gobo -n 50"
+    fi
+    log "gobo is $(systemctl is-active gobo.service); logs: journalctl -u gobo"
+}
+
+do_install() {
+    [[ -f $SOURCE/systemd/gobo.service ]] || die "$SOURCE is not a gobo checkout (--source)"
+    install_packages
+    install_accounts_and_dirs
+    install_config
+    install_venv
+    install_units
+    enable_service
+    config_ok || die "$SITE has errors (above); fix them, then: sudo systemctl restart gobo"
+    start_service
+}
+
+remove() {
+    local path=$1
+    [[ -e $(at "$path") || -L $(at "$path") ]] || return 0
+    rm -rf -- "$(at "$path")"
+    log "removed $path"
+}
+
+do_uninstall() {
+    if [[ -e $(at "$UNIT") ]]; then
+        if live; then
+            systemctl --quiet disable --now gobo.service
+        else
+            systemctl "${ROOT_OPT[@]}" --quiet disable gobo.service 2>/dev/null
+        fi
+    fi
+    remove "$UNIT"
+    remove "$UDEV_RULE"
+    remove "$SYSUSERS"
+    remove "$TMPFILES"
+    remove "$OPT"
+    if live; then
+        systemctl daemon-reload
+        udevadm control --reload
+    fi
+    local dir
+    if ((PURGE)); then
+        remove "$UNIT.d"
+        for dir in "${DATA_DIRS[@]}"; do remove "$dir"; done
+    else
+        log "kept ${DATA_DIRS[*]} (configuration, library, run log, inbox); --purge deletes them"
+    fi
+    log "kept users and groups gobo, gobo-artists (files may still belong to them)"
+}
+
+"do_$ACTION"
