@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "show-state.json"
 FORMAT_VERSION = 1
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 OverrideValues = dict[str, float | str]
 
@@ -93,8 +95,12 @@ class PersistedState:
             raw = _obj(raw_override, key)
             values = _obj(raw.get("values"), f"{key}.values")
             for attr, value in values.items():
-                if not isinstance(value, str):
-                    _num(value, f"{key}.values.{attr}")
+                where = f"{key}.values.{attr}"
+                if attr == "color" and isinstance(value, str):
+                    if not _COLOR.fullmatch(value):
+                        raise ValueError(f"{where}: {value!r} is not #rrggbb")
+                elif not 0.0 <= _num(value, where) <= 1.0:
+                    raise ValueError(f"{where}: {value} is outside 0..1")
             until = raw.get("until")
             overrides[name] = Override(
                 values=dict(values),
