@@ -4,14 +4,13 @@ Fair rotation: approved artworks in approval order, round robin, each for the
 rotation period. A newly approved artwork jumps the queue and is shown in the
 next slot; the rotation then resumes where it left off. `gobo play` shows one
 artwork now for a while. Times are wall-clock seconds so the position survives
-a restart (it is persisted as `to_dict()`).
+a restart (the show persists current, slot end and cursor).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,39 +23,6 @@ class Playlist:
     known: tuple[str, ...] = ()  # approved ids already seen, to spot new ones
     queue: tuple[str, ...] = ()  # newly approved, shown before the rotation continues
     synced: bool = False  # False until the first library sync (no "new" ones at start)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "current": self.current,
-            "started_at": self.started_at,
-            "until": self.until,
-            "cursor": self.cursor,
-            "known": list(self.known),
-            "queue": list(self.queue),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Playlist:
-        """Restore after a restart: no crossfade replayed, the slot keeps its end."""
-        def text(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) else None
-
-        def ids(key: str) -> tuple[str, ...]:
-            value = data.get(key)
-            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-        until = data.get("until")
-        started = data.get("started_at")
-        return cls(
-            current=text("current"),
-            started_at=float(started) if isinstance(started, int | float) else 0.0,
-            until=float(until) if isinstance(until, int | float) else None,
-            cursor=text("cursor"),
-            known=ids("known"),
-            queue=ids("queue"),
-            synced=bool(ids("known")),
-        )
 
 
 def sync(state: Playlist, approved: Sequence[str], now: float) -> Playlist:
