@@ -1,0 +1,87 @@
+"""[[output]] parsing and the output factory."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from hardware.errors import PatchError
+from hardware.outputs import create_output, parse_output
+from hardware.outputs.artnet import ArtNetOutput
+from hardware.outputs.base import DISCONNECTED, OK, HealthTracker
+from hardware.outputs.enttec import EnttecUsbProOutput
+from hardware.outputs.sacn import SacnOutput
+
+
+def test_defaults_per_type() -> None:
+    artnet = parse_output({"name": "a", "type": "artnet", "host": "10.0.0.5"}, "output[1]")
+    assert (artnet.port, artnet.fps, artnet.refresh_seconds) == (6454, 40.0, 0.8)
+    assert artnet.universe_range == (0, 32767)
+    sacn = parse_output({"name": "s", "type": "sacn", "host": "10.0.0.5"}, "output[2]")
+    assert (sacn.port, sacn.priority, sacn.source_name, sacn.multicast) == (5568, 100, "gobo", False)
+    enttec = parse_output({"name": "u", "type": "enttec-usb-pro", "device": "/dev/ttyUSB0"}, "o")
+    assert enttec.device == "/dev/ttyUSB0" and enttec.universe_range == (1, 1)
+    simulated = parse_output({"name": "sim", "type": "simulated", "size": [640, 480]}, "o")
+    assert simulated.extra == {"size": [640, 480]}
+
+
+@pytest.mark.parametrize(
+    ("entry", "key", "words"),
+    [
+        ({"name": "a", "type": "artnet", "host": "dmx-node.local"}, "output[1].host", "not an IP"),
+        ({"name": "a", "type": "artnet"}, "output[1].host", "required"),
+        ({"name": "a", "type": "sacn", "host": "239.255.0.1"}, "output[1].host", "multicast = true"),
+        ({"name": "a", "type": "artnet", "host": "10.0.0.5", "fps": 60}, "output[1].fps", "1..44"),
+        ({"name": "a", "type": "artnet", "host": "10.0.0.5", "refresh_seconds": 4},
+         "output[1].refresh_seconds", "0.1..1"),
+        ({"name": "a", "type": "sacn", "host": "10.0.0.5", "priority": 201},
+         "output[1].priority", "0..200"),
+        ({"name": "a", "type": "sacn", "host": "10.0.0.5", "multicast": "yes"},
+         "output[1].multicast", "true or false"),
+        ({"name": "a", "type": "sacn", "host": "10.0.0.5", "source_name": "x" * 64},
+         "output[1].source_name", "63 bytes"),
+        ({"name": "a", "type": "artnet", "host": "10.0.0.5", "priority": 50},
+         "output[1].priority", "not a key of a artnet output"),
+        ({"name": "a", "type": "enttec-usb-pro"}, "output[1].device", "/dev/serial/by-id"),
+        ({"name": "a", "type": "dmx"}, "output[1].type", "artnet, sacn"),
+        ({"type": "artnet", "host": "10.0.0.5"}, "output[1].name", "required"),
+        ({"name": "a", "type": "artnet", "host": "10.0.0.5", "port": True}, "output[1].port",
+         "whole number"),
+    ],
+)
+def test_errors_name_the_key(entry: dict, key: str, words: str) -> None:
+    with pytest.raises(PatchError) as caught:
+        parse_output(entry, "output[1]")
+    assert caught.value.key == key
+    assert words in caught.value.message
+
+
+def test_factory_builds_each_type_with_its_universes() -> None:
+    class Fixture:
+        def __init__(self, output: str, universe: int) -> None:
+            self.output, self.universe = output, universe
+
+    fixtures = [Fixture("a", 3), Fixture("a", 1), Fixture("a", 3), Fixture("other", 9)]
+    artnet = create_output(parse_output({"name": "a", "type": "artnet", "host": "127.0.0.1"}, "o"),
+                           fixtures)
+    assert isinstance(artnet, ArtNetOutput) and sorted(artnet._frames) == [1, 3]
+    sacn = create_output(parse_output({"name": "s", "type": "sacn", "host": "127.0.0.1"}, "o"), [])
+    assert isinstance(sacn, SacnOutput)
+    usb = create_output(parse_output({"name": "u", "type": "enttec-usb-pro", "device": "/dev/x"},
+                                     "o"), [])
+    assert isinstance(usb, EnttecUsbProOutput) and usb.health().state == DISCONNECTED
+
+
+def test_health_logs_once_per_change_of_state(caplog: pytest.LogCaptureFixture) -> None:
+    tracker = HealthTracker("main")
+    with caplog.at_level(logging.INFO, logger="gobo.output.main"):
+        for _ in range(50):
+            tracker.set(OK, "sending")
+        tracker.set(OK, "sending to 10.0.0.5")
+        tracker.set(DISCONNECTED, "network unreachable")
+        tracker.set(DISCONNECTED, "network unreachable")
+    assert [r.getMessage() for r in caplog.records] == [
+        "ok: sending", "disconnected: network unreachable"
+    ]
+    assert tracker.get().state == DISCONNECTED
