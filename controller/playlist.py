@@ -65,6 +65,8 @@ def advance(
         chosen, queue = queue[0], queue[1:]
     else:
         chosen = next_in_rotation(approved, cursor)
+        if chosen == state.current and len(approved) > 1:  # e.g. after `gobo play` of it
+            chosen = next_in_rotation(approved, chosen)
         cursor = chosen
     until = now + rotation_s if rotation_s is not None else state.until
     if until is None or until <= now:
