@@ -2,8 +2,10 @@
 
 Pure functions of (site, rules, date or instant): no clock is read here. A night belongs to
 the evening of its date D and runs from local noon of D to local noon of D+1; every window is
-kept inside it, so nights never overlap. Arithmetic is done in UTC (an offset of 3h is three
-real hours across a DST change); results are in the site's local time.
+kept inside it, so nights never overlap. Everything is computed and returned in UTC (an offset
+of 3h is three real hours across a DST change). Convert with .astimezone(site.tz) only to show
+a time: Python compares and subtracts two datetimes with the same tzinfo as wall times, which
+is wrong across a DST change.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ SEARCH_NIGHTS = 400
 
 @dataclass(frozen=True)
 class ShowWindow:
-    start: datetime  # aware, site local time
+    start: datetime  # aware, UTC
     end: datetime
     level: float
     rule: str  # the window's name
@@ -38,7 +40,7 @@ class NightPlan:
 
 @dataclass(frozen=True)
 class Transition:
-    at: datetime  # aware, site local time
+    at: datetime  # aware, UTC
     level: float
     window: ShowWindow | None  # None: dark from here on
 
@@ -144,8 +146,8 @@ def _plan_window(
         return None
     note = f"{window.start.text} to {window.end.text}"
     return ShowWindow(
-        start=start.astimezone(site.tz),
-        end=end.astimezone(site.tz),
+        start=start,
+        end=end,
         level=window.level,
         rule=window.name,
         note="; ".join([note, *notes]),
@@ -202,6 +204,7 @@ def level_at(
     site: SiteLocation, rules: Rules, instant: datetime
 ) -> tuple[float, ShowWindow | None]:
     """What should be on at `instant` (aware): the window's level, or 0.0 and None."""
+    instant = instant.astimezone(UTC)
     for window in plan_night(site, rules, night_of(site, instant)).windows:
         if window.start <= instant < window.end:
             return window.level, window
@@ -222,6 +225,7 @@ def timeline(
     site: SiteLocation, rules: Rules, start_instant: datetime, end_instant: datetime
 ) -> list[Transition]:
     """Every change of window or level with start_instant <= at < end_instant, in order."""
+    start_instant, end_instant = start_instant.astimezone(UTC), end_instant.astimezone(UTC)
     result: list[Transition] = []
     night = night_of(site, start_instant)
     last = night_of(site, end_instant)
@@ -235,6 +239,7 @@ def timeline(
 
 def next_transition(site: SiteLocation, rules: Rules, instant: datetime) -> datetime | None:
     """The first transition strictly after `instant`, or None within a year and a month."""
+    instant = instant.astimezone(UTC)
     night = night_of(site, instant)
     for _ in range(SEARCH_NIGHTS):
         for transition in _night_transitions(plan_night(site, rules, night)):

@@ -39,12 +39,14 @@ def run(args: argparse.Namespace) -> int:
         return _chart(site, config.schedule, args.year, Path(args.png), config.site.name)
     first, days = first_night_and_days(args, site)
     plans = plan_nights(site, config.schedule, first, days)
+    tz = site.tz
     if args.json:
         print_json([
             {
                 "night": plan.night.isoformat(),
                 "windows": [
-                    {"start": w.start.isoformat(), "end": w.end.isoformat(), "level": w.level,
+                    {"start": w.start.astimezone(tz).isoformat(),
+                     "end": w.end.astimezone(tz).isoformat(), "level": w.level,
                      "rule": w.rule, "note": w.note}
                     for w in plan.windows
                 ],
@@ -56,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     for plan in plans:
         print(f"{plan.night:%a %Y-%m-%d}" + ("  dark" if not plan.windows else ""))
         for w in plan.windows:
-            print(f"  {w.start:%H:%M}-{w.end:%H:%M}  {w.level * 100:3.0f}%  {w.rule:<14} {w.note}")
+            start, end = w.start.astimezone(tz), w.end.astimezone(tz)
+            print(f"  {start:%H:%M}-{end:%H:%M}  {w.level * 100:3.0f}%  {w.rule:<14} {w.note}")
         if plan.note:
             print(f"  note: {plan.note}")
     return 0
