@@ -9,8 +9,10 @@ shutter channels: open), so every frame is a pure function of its input.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from hardware.profiles import ATTRIBUTES, COLOUR_ATTRIBUTES, Capability, Channel
 Values = Mapping[str, Mapping[str, Any]]
 Frames = dict[str, dict[int, bytes]]
 _DISCRETE = ("gobo", "strobe")
+_MIXED = np.array([-1])  # layout marker: values need parsing (text, color, pixels)
 
 
 def parse_value(attr: str, text: str) -> float | tuple[float, float, float]:
@@ -190,6 +193,8 @@ class FrameAssembler:
         self._g_rest = np.array([g.rest for g in self._groups], dtype=np.int64)
         self._discrete = [(i, g) for i, g in enumerate(self._groups) if g.attribute in _DISCRETE]
         self._template = template
+        self._layout: tuple[list[Any], ...] | None = None
+        self._layout_slots_cache = _MIXED
         self._c_pos = np.array(c_pos, dtype=np.int64)
         self._c_group = np.array(c_group, dtype=np.int64)
         self._c_shift = np.array(c_shift, dtype=np.int64)
@@ -229,41 +234,91 @@ class FrameAssembler:
     # -- mapping path ----------------------------------------------------------------------
     def assemble(self, values: Values) -> Frames:
         """{fixture: {attr: value}} -> {output: {universe: 512 bytes}}; ValueError on bad input."""
-        vector, is_set = self.vector()
+        # A frame loop sends the same fixtures and attributes every frame: remember the slot
+        # indices of the last layout; checking it and reading the numbers runs in C loops.
+        layout = (
+            list(values),
+            list(map(len, values.values())),
+            list(chain.from_iterable(values.values())),
+        )
+        if layout == self._layout:
+            slots = self._layout_slots_cache
+        else:
+            slots = self._layout_slots(values)
+            self._layout, self._layout_slots_cache = layout, slots
+        if slots is not _MIXED:
+            flat = chain.from_iterable(map(methodcaller("values"), values.values()))
+            try:
+                numbers = np.fromiter(flat, dtype=np.float64, count=len(slots))
+            except (TypeError, ValueError):
+                pass  # text such as "50%" somewhere: the careful path below
+            else:
+                vector, is_set = self.vector()
+                vector[slots] = numbers
+                is_set[slots] = True
+                return self.assemble_vector(vector, is_set)
+        return self._assemble_careful(values)
+
+    def _layout_slots(self, values: Values) -> np.ndarray:
         indices: list[int] = []
-        numbers: list[float] = []
         for name, attrs in values.items():
             table = self._slots.get(name)
             if table is None:
                 raise ValueError(self._unknown(name, None))
-            for attr, value in attrs.items():
-                slot = table.get(attr)
-                if slot is not None and isinstance(value, int | float):
-                    indices.append(slot)
-                    numbers.append(value)
-                elif attr == "pixels":
-                    self._fill_pixels(name, value, vector, is_set)
-                elif attr == "color" and "color" in self.patch.fixture(name).attributes:
-                    rgb = parse_value("color", value) if isinstance(value, str) else value
-                    if len(rgb) != 3:
-                        raise ValueError(f"{name}.color: use #rrggbb or three 0..1 numbers")
-                    for channel, level in zip(("red", "green", "blue"), rgb, strict=True):
-                        indices.append(table[channel])
-                        numbers.append(float(level))
-                elif slot is not None and isinstance(value, str):
-                    parsed = parse_value(attr, value)
-                    assert isinstance(parsed, float)
-                    indices.append(slot)
-                    numbers.append(parsed)
-                else:
-                    raise ValueError(
-                        self._unknown(name, attr)
-                        if slot is None
-                        else f"{name}.{attr}: {value!r} is not a number"
-                    )
-        vector[indices] = numbers
+            for attr in attrs:
+                if attr not in table:
+                    return _MIXED
+                indices.append(table[attr])
+        return np.array(indices, dtype=np.int64)
+
+    def _assemble_careful(self, values: Values) -> Frames:
+        vector, is_set = self.vector()
+        indices: list[int] = []
+        numbers: list[Any] = []
+        for name, attrs in values.items():
+            if name not in self._slots:
+                raise ValueError(self._unknown(name, None))
+            self._parse(name, attrs, indices, numbers, vector, is_set)
+        array = np.array([self._number(i, n) for i, n in zip(indices, numbers, strict=True)])
+        vector[indices] = array
         is_set[indices] = True
         return self.assemble_vector(vector, is_set)
+
+    def _number(self, slot: int, value: Any) -> float:
+        name, attr = self._slot_names[slot]
+        if isinstance(value, str):
+            parsed = parse_value(attr, value)
+            if isinstance(parsed, float):
+                return parsed
+        elif isinstance(value, int | float):
+            return float(value)
+        raise ValueError(f"{name}.{attr}: {value!r} is not a number")
+
+    def _parse(
+        self,
+        name: str,
+        attrs: Mapping[str, Any],
+        indices: list[int],
+        numbers: list[Any],
+        vector: np.ndarray,
+        is_set: np.ndarray,
+    ) -> None:
+        table = self._slots[name]
+        for attr, value in attrs.items():
+            if attr in table:
+                indices.append(table[attr])
+                numbers.append(value)
+            elif attr == "pixels":
+                self._fill_pixels(name, value, vector, is_set)
+            elif attr == "color" and "color" in self.patch.fixture(name).attributes:
+                rgb = parse_value("color", value) if isinstance(value, str) else value
+                if not isinstance(rgb, Sequence) or len(rgb) != 3:
+                    raise ValueError(f"{name}.color: use #rrggbb or three 0..1 numbers")
+                for channel, level in zip(("red", "green", "blue"), rgb, strict=True):
+                    indices.append(table[channel])
+                    numbers.append(level)
+            else:
+                raise ValueError(self._unknown(name, attr))
 
     def _fill_pixels(self, name: str, pixels: Any, vector: np.ndarray, is_set: np.ndarray) -> None:
         table = self._pixel_slots.get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from hardware.profiles.builtin import BUILTIN_NAMES, builtin_profile
@@ -43,4 +44,16 @@ def load_profile(spec: str, base_dir: Path, pixels: tuple[int, int] | None = Non
             "or a path to an Open Fixture Library .json"
         )
     path = Path(spec).expanduser()
-    return load_ofl(path if path.is_absolute() else base_dir / path)
+    path = path if path.is_absolute() else base_dir / path
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ProfileError(f"cannot read {path}: {exc.strerror}") from None
+    return _cached_ofl(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _cached_ofl(path: Path, mtime_ns: int, size: int) -> Profile:
+    # Keyed on mtime and size so an edited file is read again; a patch of 100 identical
+    # fixtures reads their profile once.
+    return load_ofl(path)
