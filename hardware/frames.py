@@ -253,6 +253,8 @@ class FrameAssembler:
             except (TypeError, ValueError):
                 pass  # text such as "50%" somewhere: the careful path below
             else:
+                if np.isnan(numbers).any():  # None reads as NaN: let the careful path name it
+                    return self._assemble_careful(values)
                 vector, is_set = self.vector()
                 vector[slots] = numbers
                 is_set[slots] = True
