@@ -16,7 +16,6 @@ import sys
 import time
 from typing import Any
 
-from controller.artwork_targets import targets_for_patch
 from controller.clock import ClockTrust, JumpDetector
 from controller.config import ConfigError, SiteConfig, load_site_config
 from controller.control import ControlServer
@@ -61,6 +60,7 @@ class Daemon:
         self.recorder: RunRecorder | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._library_revision: int | None = None
+        self._library_error: str | None = None
         self._library_dirty = asyncio.Event()
         self._stopping = False
         self._reloading = False
@@ -81,7 +81,11 @@ class Daemon:
             frame_stats=lambda: self.frameloop.stats().as_dict() if self.frameloop else {},
         )
         self.show.clock_trusted = self.clock.trusted()
-        await self._load_library()
+        try:
+            await self._load_library()
+        except Exception as exc:  # retried by the library watcher; the show runs meanwhile
+            log.error("library in %s not readable: %s", config.state_dir, exc)
+            self._library_error = str(exc)
         self.show.restore_cursor()
         self.frameloop = FrameLoop(
             config.show.fps,
@@ -136,7 +140,7 @@ class Daemon:
 
     async def _shutdown(self) -> None:
         assert self.show is not None
-        final = self.show.step(time.time() + 3600.0)  # well past the fade: all light at zero
+        final = self.show.step(time.time())  # the fade is over: every light at zero
         self.show.send(final)
         if self.inbox is not None:
             self.inbox.stop()
@@ -204,11 +208,12 @@ class Daemon:
     # -- library and inbox ------------------------------------------------------------------
 
     def _start_inbox(self) -> None:
-        import artwork
-
         config = self.config
         try:
-            self.inbox = artwork.Inbox(
+            from artwork.inbox import Inbox
+            from controller.artwork_targets import targets_for_patch
+
+            self.inbox = Inbox(
                 config.inbox_dir,
                 self.library,
                 lambda: targets_for_patch(self.config.patch),
@@ -222,11 +227,11 @@ class Daemon:
         self._spawn(self._guard("inbox", self.inbox.run()))
 
     async def _load_library(self) -> None:
-        import artwork
+        from artwork.library import Library
 
         assert self.show is not None
         if self.library is None:
-            self.library = await asyncio.to_thread(artwork.Library, self.config.state_dir)
+            self.library = await asyncio.to_thread(Library, self.config.state_dir)
         known = dict(self.show.looks)
         revision, looks = await asyncio.to_thread(load_looks, self.library, known)
         self._library_revision = revision
@@ -238,11 +243,17 @@ class Daemon:
                 await asyncio.wait_for(self._library_dirty.wait(), LIBRARY_POLL_S)
             self._library_dirty.clear()
             try:
+                if self.library is None:
+                    await self._load_library()
+                    continue
                 revision = await asyncio.to_thread(self.library.revision)
                 if revision != self._library_revision:
                     await self._load_library()
+                self._library_error = None
             except Exception as exc:  # a locked or damaged catalogue must not stop the show
-                log.error("library: %s", exc)
+                if str(exc) != self._library_error:  # once per distinct problem, not every poll
+                    log.error("library: %s", exc)
+                    self._library_error = str(exc)
 
     # -- housekeeping -----------------------------------------------------------------------
 
