@@ -20,7 +20,25 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The live commands talk to a running daemon and must start fast (`gobo status` within 3x a
+# bare interpreter start): for them only their own module is imported, not every area's.
+LIVE_MODULE = "controller.commands.live"
+LIVE_COMMANDS = frozenset(
+    ("status", "why", "set", "identify", "blackout", "resume", "play", "next", "master", "monitor")
+)
+
+
+def _modules_for(argv: Sequence[str]) -> Sequence[str]:
+    args = iter(argv)
+    for arg in args:
+        if arg == "--config":
+            next(args, None)
+        elif not arg.startswith("-"):
+            return (LIVE_MODULE,) if arg in LIVE_COMMANDS else COMMAND_MODULES
+    return COMMAND_MODULES
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gobo",
         description="Lighting controller that projects children's drawings after dark.",
@@ -28,13 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_modules_for(argv))
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
