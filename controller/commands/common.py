@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from controller.config import ConfigError, SiteConfig, load_site_config, resolve_config_path
+if TYPE_CHECKING:
+    from controller.config import SiteConfig
 
 
 class UsageError(Exception):
@@ -42,6 +43,9 @@ def new_command(
 
 
 def load_config(args: argparse.Namespace) -> SiteConfig:
+    # Imported here so the live commands (`gobo status`) start without every area's parsers.
+    from controller.config import ConfigError, load_site_config, resolve_config_path
+
     try:
         return load_site_config(resolve_config_path(getattr(args, "config", None)))
     except ConfigError as exc:
