@@ -3,30 +3,33 @@
 One request line {"cmd": "...", ...args} gets one response line
 {"ok": true, "result": ...} or {"ok": false, "error": "one clear line"}.
 `monitor` with "stream": true keeps pushing result lines until the client leaves.
-The client half is synchronous and stdlib-only so `gobo status` starts fast.
+
+This module is the contract and the client: synchronous and free of asyncio so
+`gobo status` starts fast. The asyncio server lives in controller.control_server
+and is loaded on first use of `controller.control.ControlServer`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import grp
 import json
-import logging
-import math
-import os
-import pwd
 import socket
-import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from controller.control_server import ControlServer
+
+__all__ = [
+    "MAX_LINE",
+    "ControlClient",
+    "ControlError",
+    "ControlServer",
+    "DaemonNotRunning",
+    "ShowControl",
+]
 
 MAX_LINE = 64 * 1024
-SOCKET_MODE = 0o660
-MONITOR_INTERVAL = 0.2
 
 
 class ShowControl(Protocol):
@@ -52,277 +55,6 @@ class ControlError(Exception):
 
 class DaemonNotRunning(ControlError):
     pass
-
-
-class RequestError(ValueError):
-    """A malformed or invalid request, answered with {"ok": false}."""
-
-
-# --- server -------------------------------------------------------------------------------
-
-
-class ControlServer:
-    def __init__(
-        self,
-        path: Path,
-        group: str | None,
-        show: ShowControl,
-        osc_stats: Callable[[], dict[str, int]] | None = None,
-        monitor_interval: float = MONITOR_INTERVAL,
-    ) -> None:
-        self.path = Path(path)
-        self.group = group
-        self.show = show
-        self.osc_stats = osc_stats
-        self.monitor_interval = monitor_interval
-        self._server: asyncio.AbstractServer | None = None
-        self._clients: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> None:
-        """Bind, restrict, then listen: nobody can connect before mode and group are set."""
-        await self._clear_stale_socket()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.bind(str(self.path))
-            os.chmod(self.path, SOCKET_MODE)
-            self._apply_group()
-            self._server = await asyncio.start_unix_server(
-                self._serve_client, sock=sock, limit=MAX_LINE
-            )
-        except BaseException:
-            sock.close()
-            raise
-        log.info("control socket listening on %s", self.path)
-
-    async def close(self) -> None:
-        if self._server is None:
-            return
-        self._server.close()
-        for task in list(self._clients):
-            task.cancel()
-        await asyncio.gather(*self._clients, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-
-    async def __aenter__(self) -> ControlServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def _clear_stale_socket(self) -> None:
-        if not self.path.exists() and not self.path.is_symlink():
-            return
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(self.path)), 1.0)
-        except (OSError, TimeoutError):
-            log.info("removing stale control socket %s", self.path)
-            self.path.unlink()
-            return
-        writer.close()
-        raise ControlError(f"another gobo daemon is already answering on {self.path}")
-
-    def _apply_group(self) -> None:
-        if not self.group:
-            return
-        try:
-            gid = grp.getgrnam(self.group).gr_gid
-        except KeyError:
-            log.warning(
-                "group %r does not exist; control socket %s stays mode 0660 for its owner's group",
-                self.group,
-                self.path,
-            )
-            return
-        try:
-            os.chown(self.path, -1, gid)
-        except PermissionError:
-            log.warning("cannot give %s to group %r (not a member?)", self.path, self.group)
-
-    async def _serve_client(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._clients.add(task)
-        peer = _peer_name(writer)
-        try:
-            while True:
-                try:
-                    line = await reader.readuntil(b"\n")
-                except asyncio.IncompleteReadError:
-                    return  # client went away (a partial last line is ignored)
-                except asyncio.LimitOverrunError:
-                    # The stream can't be resynchronised reliably: answer and hang up.
-                    await _send(writer, _error(f"request too long (limit {MAX_LINE} bytes)"))
-                    return
-                if not line.strip():
-                    continue
-                try:
-                    request = _parse_request(line)
-                except RequestError as exc:
-                    await _send(writer, _error(str(exc)))
-                    continue
-                if request["cmd"] == "monitor" and request.get("stream"):
-                    await self._stream_monitor(request, writer)
-                    return
-                await _send(writer, self.handle_request(request, peer))
-        except ConnectionError:
-            pass
-        finally:
-            self._clients.discard(task)
-            writer.close()
-
-    def handle_request(self, request: dict[str, Any], peer: str = "") -> dict[str, Any]:
-        """One request -> one response dict; never raises for anything a client can send."""
-        try:
-            return {"ok": True, "result": self._dispatch(request, peer)}
-        except RequestError as exc:
-            return _error(str(exc))
-        except (ValueError, KeyError) as exc:  # the show refused: unknown fixture, artwork...
-            return _error(str(exc.args[0]) if exc.args else type(exc).__name__)
-        except Exception as exc:
-            log.exception("control request %r failed", request.get("cmd"))
-            return _error(f"internal error in the daemon: {exc} (see its log)")
-
-    def _dispatch(self, request: dict[str, Any], peer: str) -> Any:
-        cmd = request["cmd"]
-        args = _Args(cmd, request)
-        source = args.source(peer)
-        show = self.show
-        if cmd == "ping":
-            return "pong"
-        if cmd == "status":
-            status = dict(show.status())
-            if self.osc_stats is not None:
-                status["osc"] = self.osc_stats()
-            return status
-        if cmd == "why":
-            return show.why()
-        if cmd == "set":
-            values = args.get("values", dict)
-            if not values:
-                raise RequestError("set: give at least one ATTR=VALUE")
-            for attr, value in values.items():
-                if isinstance(value, str):
-                    if attr != "color":
-                        raise RequestError(f"set: {attr} needs a number 0..1, not {value!r}")
-                else:
-                    _check_level(value, f"set: {attr}")
-            return show.set_override(
-                args.get("fixture", str), values, args.duration("duration_s")
-            )
-        if cmd == "identify":
-            seconds = args.duration("seconds") or 10.0
-            show.identify(args.get("fixture", str), seconds)
-            return None
-        if cmd == "blackout":
-            on = args.get("on", bool, default=True)
-            show.blackout(on, source)
-            return None
-        if cmd == "resume":
-            show.resume(source)
-            return None
-        if cmd == "play":
-            return show.play(args.get("artwork", str), args.duration("duration_s"), source)
-        if cmd == "next":
-            return show.next(source)
-        if cmd == "master":
-            level = args.get("level", float)
-            _check_level(level, "master")
-            show.set_master(float(level), source)
-            return None
-        if cmd == "monitor":
-            return show.monitor(args.universe())
-        raise RequestError(f"unknown command {cmd!r}")
-
-    async def _stream_monitor(self, request: dict[str, Any], writer: asyncio.StreamWriter) -> None:
-        while True:
-            await _send(writer, self.handle_request(request))
-            await asyncio.sleep(self.monitor_interval)
-
-
-class _Args:
-    """Typed access to request arguments with errors that name the argument."""
-
-    def __init__(self, cmd: str, request: dict[str, Any]) -> None:
-        self.cmd = cmd
-        self.request = request
-
-    def get(self, name: str, kind: type, default: Any = ...) -> Any:
-        if name not in self.request or self.request[name] is None:
-            if default is ...:
-                raise RequestError(f"{self.cmd}: missing {name!r}")
-            return default
-        value = self.request[name]
-        ok = (
-            isinstance(value, int | float) and not isinstance(value, bool)
-            if kind is float
-            else isinstance(value, kind)
-        )
-        if not ok:
-            raise RequestError(f"{self.cmd}: {name!r} must be {kind.__name__}, not {value!r}")
-        return value
-
-    def duration(self, name: str) -> float | None:
-        value = self.get(name, float, default=None)
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise RequestError(f"{self.cmd}: {name!r} must be a positive number of seconds")
-        return None if value is None else float(value)
-
-    def universe(self) -> int | None:
-        value = self.get("universe", int, default=None)
-        if value is not None and (isinstance(value, bool) or value < 0):
-            raise RequestError(f"{self.cmd}: 'universe' must be a non-negative integer")
-        return value
-
-    def source(self, peer: str) -> str:
-        source = self.get("source", str, default="") or f"control socket {self.cmd}"
-        return f"{source[:80]} ({peer})" if peer else source[:80]
-
-
-def _check_level(value: Any, what: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RequestError(f"{what} must be a number 0..1, not {value!r}")
-    if not 0.0 <= value <= 1.0:  # also rejects NaN
-        raise RequestError(f"{what} must be within 0..1, not {value}")
-
-
-def _parse_request(line: bytes) -> dict[str, Any]:
-    try:
-        request = json.loads(line)
-    except (ValueError, RecursionError):
-        raise RequestError("request is not valid JSON") from None
-    if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
-        raise RequestError('request must be a JSON object with a "cmd" string')
-    return request
-
-
-def _error(message: str) -> dict[str, Any]:
-    return {"ok": False, "error": " ".join(message.split())}
-
-
-async def _send(writer: asyncio.StreamWriter, response: dict[str, Any]) -> None:
-    writer.write(json.dumps(response, default=str, allow_nan=False).encode() + b"\n")
-    await writer.drain()
-
-
-def _peer_name(writer: asyncio.StreamWriter) -> str:
-    """The connecting user's name, for "blackout since 21:03 by gobo blackout (alice)"."""
-    sock = writer.get_extra_info("socket")
-    try:
-        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    except (OSError, AttributeError):
-        return ""
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
 
 
 # --- client -------------------------------------------------------------------------------
@@ -403,3 +135,12 @@ def _result(line: bytes) -> Any:
     if not response["ok"]:
         raise ControlError(str(response.get("error", "request failed")))
     return response.get("result")
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562 lazy attribute: only the daemon pays for asyncio.
+    if name == "ControlServer":
+        from controller.control_server import ControlServer
+
+        return ControlServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

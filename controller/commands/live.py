@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -24,9 +25,11 @@ from controller.commands.common import (
     new_command,
     print_json,
 )
-from controller.config import ConfigError, NoConfigError, resolve_config_path
 from controller.control import ControlClient, ControlError
 
+# Same defaults as controller.config, which is not imported: it pulls in every area's parser.
+DEFAULT_CONFIG = Path("/etc/gobo/site.toml")
+CONFIG_ENV = "GOBO_CONFIG"
 DEFAULT_SOCKET = Path("/run/gobo/control.sock")
 DEFAULT_GROUP = "gobo"
 COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
@@ -231,13 +234,14 @@ def _level_arg(text: str) -> float:
 
 
 def control_socket(args: argparse.Namespace) -> tuple[Path, str]:
-    """The socket path and group from [control], read without validating the whole site."""
-    try:
-        path = resolve_config_path(getattr(args, "config", None))
-    except NoConfigError:
+    """The socket path and group from [control], read without validating the whole site
+    (a daemon keeps running on its last good configuration while site.toml is being fixed)."""
+    explicit = getattr(args, "config", None) or os.environ.get(CONFIG_ENV)
+    path = Path(explicit) if explicit else DEFAULT_CONFIG
+    if not path.is_file():
+        if explicit:
+            raise UsageError(f"{path}: no such configuration file")
         return DEFAULT_SOCKET, DEFAULT_GROUP
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
     try:
         with path.open("rb") as handle:
             control = tomllib.load(handle).get("control", {})
