@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def test_encode_artdmx_layout() -> None:
 
 
 def test_olad_receives_16bit_ofl_fixture_and_builtin(ofl_dir: Path) -> None:
-    need(ensure_olad(), "olad is not answering on 127.0.0.1:9090 (bash tests/support/olad.sh start)")
+    need(ensure_olad(), "olad not answering on 127.0.0.1:9090 (bash tests/support/olad.sh start)")
     fixture = ofl_dir / "fixtures" / "generic" / "drgbw-fader.json"
     rgbw16 = ofl_frame(fixture, "16 bit", 1,
                        {"Dimmer": 1.0, "Red": 0.5, "Green": 0.25, "Blue": 0.0, "White": 0.8})
@@ -93,7 +94,7 @@ def test_artdmx_headers_sequence_and_keepalive() -> None:
     assert all(p["data"][:3] == bytes([1, 2, 3]) for p in packets[1:])
     sequences = [p["sequence"] for p in packets]
     assert 0 not in sequences
-    assert all((b - a) % 255 == 1 for a, b in zip(sequences, sequences[1:], strict=False))
+    assert all((b - a) % 255 == 1 for a, b in pairwise(sequences))
 
 
 def test_send_before_open_and_bad_universe_never_raise() -> None:

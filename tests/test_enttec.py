@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import select
 import threading
 import time
 import tty
@@ -38,9 +39,11 @@ class Widget:
     def _serve(self) -> None:
         buffer = bytearray()
         while self._running:
+            if not select.select([self.master], [], [], 0.05)[0]:
+                continue
             try:
                 chunk = os.read(self.master, 4096)
-            except OSError:  # no reader on the slave side yet, or unplugged
+            except OSError:  # the slave side is not open (yet)
                 time.sleep(0.01)
                 continue
             buffer += chunk
@@ -63,10 +66,12 @@ class Widget:
             )
             return next(f for f in self.frames if predicate(f)) if found else None
 
-    def unplug(self) -> None:
+    def unplug(self, link: Path) -> None:
+        """The device node goes away with the widget, as udev removes the by-id link."""
+        link.unlink()
         self._running = False
-        os.close(self.master)
         self._thread.join()
+        os.close(self.master)
 
 
 def test_message_framing_and_parser() -> None:
@@ -99,8 +104,7 @@ def test_frames_status_unplug_and_replug(tmp_path: Path) -> None:
         frame = await asyncio.to_thread(widget.wait_frame, lambda f: f[1:4] == bytes([255, 128, 1]))
         assert frame is not None and frame[0] == 0 and len(frame) == 513
 
-        widget.unplug()
-        link.unlink()
+        widget.unplug(link)
         for _ in range(100):
             if output.health().state == "disconnected":
                 break
@@ -116,7 +120,7 @@ def test_frames_status_unplug_and_replug(tmp_path: Path) -> None:
         output.send({1: bytes([42]) + bytes(511)})
         await output.close()
         assert await asyncio.to_thread(widget.wait_frame, lambda f: f[1] == 42) is not None
-        widget.unplug()
+        widget.unplug(link)
 
     asyncio.run(run())
 

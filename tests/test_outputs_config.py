@@ -19,7 +19,8 @@ def test_defaults_per_type() -> None:
     assert (artnet.port, artnet.fps, artnet.refresh_seconds) == (6454, 40.0, 0.8)
     assert artnet.universe_range == (0, 32767)
     sacn = parse_output({"name": "s", "type": "sacn", "host": "10.0.0.5"}, "output[2]")
-    assert (sacn.port, sacn.priority, sacn.source_name, sacn.multicast) == (5568, 100, "gobo", False)
+    assert (sacn.port, sacn.priority, sacn.source_name) == (5568, 100, "gobo")
+    assert sacn.multicast is False
     enttec = parse_output({"name": "u", "type": "enttec-usb-pro", "device": "/dev/ttyUSB0"}, "o")
     assert enttec.device == "/dev/ttyUSB0" and enttec.universe_range == (1, 1)
     simulated = parse_output({"name": "sim", "type": "simulated", "size": [640, 480]}, "o")
@@ -31,7 +32,8 @@ def test_defaults_per_type() -> None:
     [
         ({"name": "a", "type": "artnet", "host": "dmx-node.local"}, "output[1].host", "not an IP"),
         ({"name": "a", "type": "artnet"}, "output[1].host", "required"),
-        ({"name": "a", "type": "sacn", "host": "239.255.0.1"}, "output[1].host", "multicast = true"),
+        ({"name": "a", "type": "sacn", "host": "239.255.0.1"}, "output[1].host",
+         "multicast = true"),
         ({"name": "a", "type": "artnet", "host": "10.0.0.5", "fps": 60}, "output[1].fps", "1..44"),
         ({"name": "a", "type": "artnet", "host": "10.0.0.5", "refresh_seconds": 4},
          "output[1].refresh_seconds", "0.1..1"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 
 import pytest
 from support.dmx import decode_sacn, udp_listener
@@ -82,7 +83,7 @@ def test_unicast_priority_source_sequence_and_termination() -> None:
     terminated = [p for p in closing if p["options"] & STREAM_TERMINATED]
     assert len(terminated) == 3 and closing[-3:] == terminated
     sequences = [p["sequence"] for p in packets + closing]
-    assert all((b - a) % 256 == 1 for a, b in zip(sequences, sequences[1:], strict=False))
+    assert all((b - a) % 256 == 1 for a, b in pairwise(sequences))
 
 
 def test_missing_interface_is_disconnected_and_never_raises() -> None:

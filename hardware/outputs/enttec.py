@@ -24,6 +24,7 @@ LABEL_GET_PARAMS, LABEL_SEND_DMX, LABEL_GET_SERIAL = 3, 6, 10
 SLOTS = 512
 _REPLY_TIMEOUT = 0.5
 _MAX_BACKOFF = 1.0
+NO_ANSWER = "widget did not answer labels 3/10"
 
 
 def encode_message(label: int, payload: bytes = b"") -> bytes:
@@ -70,7 +71,7 @@ def describe_widget(serial_reply: bytes | None, params_reply: bytes | None) -> s
         fw_lsb, fw_msb, brk, mab, rate = params_reply[:5]
         parts.append(f"firmware {fw_msb}.{fw_lsb}, break {brk * 10.67:.0f} us, "
                      f"MAB {mab * 10.67:.0f} us, {rate or 'max'} fps")
-    return ", ".join(parts) or "widget did not answer labels 3/10"
+    return ", ".join(parts) or NO_ANSWER
 
 
 class EnttecUsbProOutput(Output):
@@ -143,7 +144,10 @@ class EnttecUsbProOutput(Output):
             port.close()
             self._health.set(DISCONNECTED, f"{self.device}: lost while opening ({exc})")
             return None
-        self._health.set(OK, f"{self.device}: {detail}")
+        if detail == NO_ANSWER:  # keep sending: a clone may still pass DMX
+            self._health.set(ERROR, f"{self.device}: {NO_ANSWER}; is it an Enttec USB Pro?")
+        else:
+            self._health.set(OK, f"{self.device}: {detail}")
         return port
 
     def _query(self, port: serial.Serial, label: int, payload: bytes) -> bytes | None:

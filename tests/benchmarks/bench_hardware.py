@@ -1,0 +1,131 @@
+"""Frame assembly + Art-Net encode for 32 universes whose values change every frame.
+
+Run by hand:  python tests/benchmarks/bench_hardware.py [--frames N]
+
+Patch: 32 universes x 51 OFL "Generic DRGBW Fader" fixtures in 16-bit mode (10 channels,
+510 slots per universe), or generic-rgbw (128 per universe) without ../shared. Compared:
+  gobo     FrameAssembler.assemble(values) + encode_artdmx per universe (+ sendto)
+  pyartnet the same DMX values through pyartnet channel objects (set_values per fixture)
+           and pyartnet's own universe send (encode + sendto)
+Packets go to a 127.0.0.1 socket that nobody reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import socket
+import statistics
+import time
+from pathlib import Path
+
+from pyartnet import ArtNetNode
+
+from hardware import Patch, parse_patch
+from hardware.frames import FrameAssembler
+from hardware.outputs.netnode import encode_artdmx
+
+UNIVERSES = 32
+OFL = Path(__file__).resolve().parents[3] / "shared/data/ofl/fixtures/generic/drgbw-fader.json"
+ATTRS = ("intensity", "red", "green", "blue", "white")
+
+
+def build_patch() -> tuple[Patch, str, int]:
+    if OFL.is_file():
+        profile, mode, width, per_universe = str(OFL), "16 bit", 10, 51
+    else:
+        profile, mode, width, per_universe = "generic-rgbw", "", 4, 128
+    fixtures = [
+        {"name": f"f{u}-{i}", "profile": profile, "mode": mode, "output": "main",
+         "universe": u, "address": 1 + i * width}
+        for u in range(1, UNIVERSES + 1) for i in range(per_universe)
+    ]
+    outputs = [{"name": "main", "type": "artnet", "host": "127.0.0.1"}]
+    return parse_patch(outputs, fixtures, Path.cwd()), profile, width
+
+
+def frame_values(names: list[str], attrs: tuple[str, ...], n: int) -> dict[str, dict[str, float]]:
+    return {name: {a: 0.5 + 0.5 * math.sin(n * 0.1 + i * 0.01 + k) for k, a in enumerate(attrs)}
+            for i, name in enumerate(names)}
+
+
+def report(label: str, times: list[float]) -> None:
+    ms = sorted(t * 1000 for t in times)
+    p95 = ms[int(len(ms) * 0.95)]
+    print(f"{label:<44} median {statistics.median(ms):6.3f} ms   p95 {p95:6.3f} ms")
+
+
+async def main(frames: int) -> None:
+    patch, profile, width = build_patch()
+    assembler = FrameAssembler(patch)
+    names = [f.name for f in patch.fixtures]
+    attrs = tuple(a for a in ATTRS if a in patch.fixtures[0].attributes)
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dst = sink.getsockname()
+    print(f"{len(names)} fixtures ({Path(profile).name}), {UNIVERSES} universes, {frames} frames")
+
+    all_values = [frame_values(names, attrs, n) for n in range(frames)]
+    assembled, encoded, sent = [], [], []
+    outputs = []
+    for values in all_values:
+        t0 = time.perf_counter()
+        universes = assembler.assemble(values)["main"]
+        t1 = time.perf_counter()
+        packets = [encode_artdmx(u, 1 + n % 255, data) for n, (u, data) in
+                   enumerate(universes.items())]
+        t2 = time.perf_counter()
+        for packet in packets:
+            sender.sendto(packet, dst)
+        t3 = time.perf_counter()
+        assembled.append(t1 - t0)
+        encoded.append(t2 - t0)
+        sent.append(t3 - t0)
+        outputs.append(universes)
+    report("gobo: assemble", assembled)
+    report("gobo: assemble + Art-Net encode", encoded)
+    report("gobo: assemble + encode + sendto", sent)
+
+    # pyartnet: the same DMX bytes through channel objects (16-bit big-endian pairs).
+    node = ArtNetNode.create(dst[0], dst[1], max_fps=40, refresh_every=10)
+    channels = []
+    byte_size = 2 if width == 10 else 1
+    for u in range(1, UNIVERSES + 1):
+        universe = node.add_universe(u)
+        per = 512 // width
+        for i in range(per):
+            channels.append((u, universe.add_channel(start=1 + i * width, width=width // byte_size,
+                                                     byte_size=byte_size, byte_order="big")))
+    async with node:
+        times_set, times_send = [], []
+        for universes in outputs:
+            t0 = time.perf_counter()
+            for u, channel in channels:
+                data = universes[u]
+                start = channel._start - 1
+                raw = data[start:start + width]
+                channel.set_values(
+                    [raw[k] << 8 | raw[k + 1] for k in range(0, width, 2)]
+                    if byte_size == 2 else list(raw)
+                )
+            t1 = time.perf_counter()
+            for universe in node._universes:
+                universe.send_data()
+            t2 = time.perf_counter()
+            times_set.append(t1 - t0)
+            times_send.append(t2 - t0)
+        report("pyartnet: channel set_values", times_set)
+        report("pyartnet: set_values + encode + sendto", times_send)
+        same = all(bytes(node.get_universe(u)._data[:510]) == outputs[-1][u][:510]
+                   for u in range(1, UNIVERSES + 1))
+        print(f"pyartnet universe buffers equal to gobo's frames: {same}")
+    sink.close()
+    sender.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=200)
+    asyncio.run(main(parser.parse_args().frames))
