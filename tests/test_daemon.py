@@ -1,0 +1,211 @@
+"""`gobo daemon` end to end: a real process, Art-Net into olad on 127.0.0.1, the real CLI and
+oscsend, SIGTERM and kill -9. Every wait polls against a deadline."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import need, need_tool
+from support.dmx import ensure_olad, olad_dmx
+
+from hardware.outputs.netnode import encode_artdmx
+
+GOBO = [sys.executable, "-m", "controller"]
+UNIVERSE = 4  # olad's fourth patched port; the output tests use 1 and 2
+DEADLINE_S = 10.0
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(what: str, probe: Callable[[], Any], deadline_s: float = DEADLINE_S) -> Any:
+    """Poll until probe() returns something truthy; fail naming what never happened."""
+    end = time.monotonic() + deadline_s
+    last: Any = None
+    while time.monotonic() < end:
+        try:
+            last = probe()
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            last = exc
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(0.05)
+    pytest.fail(f"{what}: not within {deadline_s} s (last: {last!r})")
+
+
+def inject(data: list[int]) -> None:
+    """Overwrite what olad shows, as if another console sent it (same source address)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(encode_artdmx(UNIVERSE, 0, bytes(data)), ("127.0.0.1", 6454))
+
+
+class Site:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.config = root / "site.toml"
+        self.osc_port = free_udp_port()
+        self.config.write_text(f"""
+[site]
+name = "daemon test"
+latitude = 61.4978
+longitude = 23.7610
+timezone = "Europe/Helsinki"
+[paths]
+state = "state"
+inbox = "inbox"
+[control]
+socket = "state/control.sock"
+[osc]
+listen = "127.0.0.1:{self.osc_port}"
+allow = ["127.0.0.1"]
+[[output]]
+name = "main"
+type = "artnet"
+host = "127.0.0.1"
+[[output]]
+name = "sim"
+type = "simulated"
+[[fixture]]
+name = "wash"
+profile = "generic-drgb"
+output = "main"
+universe = {UNIVERSE}
+address = 1
+[[fixture]]
+name = "projector"
+profile = "generic-led-gobo"
+output = "sim"
+universe = 1
+address = 1
+gobo_kind = "glass"
+""")
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = root / "daemon.log"
+
+    def start(self) -> None:
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [*GOBO, "daemon", "--config", str(self.config)], stdout=handle,
+            stderr=subprocess.STDOUT, cwd=self.root,
+        )
+        handle.close()
+        wait_for("daemon answers on its socket", lambda: self.status() is not None)
+
+    def gobo(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*GOBO, "--config", str(self.config), *args], capture_output=True, text=True,
+            timeout=10,
+        )
+
+    def status(self) -> dict[str, Any] | None:
+        result = self.gobo("status", "--json")
+        return json.loads(result.stdout) if result.returncode == 0 else None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    need(ensure_olad(), "olad not answering on 127.0.0.1:9090 (bash tests/support/olad.sh start)")
+    result = Site(tmp_path)
+    result.start()
+    yield result
+    result.stop()
+
+
+def wash_on_olad(expected: list[int]) -> Callable[[], bool]:
+    return lambda: olad_dmx(UNIVERSE)[: len(expected)] == expected
+
+
+def test_set_master_blackout_resume_and_sigterm(site: Site) -> None:
+    oscsend = need_tool("oscsend")
+    assert site.status()["state"] == "dark"  # no schedule windows, no artwork
+    # generic-drgb: intensity, red, green, blue
+    assert site.gobo("set", "wash", "red=1", "green=50%").returncode == 0
+    wait_for("override on olad", wash_on_olad([255, 255, 128, 0]))
+    status = site.status()
+    assert status["state"] == "override" and status["outputs"]["main"]["state"] == "ok"
+    subprocess.run([oscsend, "127.0.0.1", str(site.osc_port), "/gobo/master", "f", "0.5"],
+                   check=True, timeout=5)
+    wait_for("master at half", lambda: olad_dmx(UNIVERSE)[:4] in ([128, 255, 128, 0],
+                                                                  [127, 255, 128, 0]))
+    assert site.status()["master"] == 0.5
+    assert site.gobo("blackout").returncode == 0
+    wait_for("blackout zeros", wash_on_olad([0, 0, 0, 0]))
+    why = site.gobo("why").stdout
+    assert why.startswith("blackout since ") and "gobo blackout" in why
+    assert site.gobo("resume").returncode == 0
+    assert site.gobo("set", "wash", "blue=1").returncode == 0
+    wait_for("override after resume", lambda: olad_dmx(UNIVERSE)[:4] in ([128, 0, 0, 255],
+                                                                         [127, 0, 0, 255]))
+    # SIGTERM: fade to black, last frame all zeros, exit 0
+    assert site.process is not None
+    site.process.send_signal(signal.SIGTERM)
+    assert site.process.wait(timeout=5) == 0
+    assert olad_dmx(UNIVERSE)[:4] == [0, 0, 0, 0]
+    log = site.log.read_text()
+    assert "stopping: fading to black" in log and "Traceback" not in log
+
+
+def test_look_back_after_kill_9(site: Site) -> None:
+    assert site.gobo("set", "wash", "red=1", "blue=1", "--for", "10m").returncode == 0
+    wait_for("override on olad", wash_on_olad([255, 255, 0, 255]))
+    assert site.process is not None
+    site.process.send_signal(signal.SIGKILL)
+    site.process.wait(timeout=5)
+    inject([0, 0, 0, 0])  # olad now shows something else; only the new daemon can restore it
+    assert olad_dmx(UNIVERSE)[:4] == [0, 0, 0, 0]
+    started = time.monotonic()
+    site.start()
+    wait_for("override back after restart", wash_on_olad([255, 255, 0, 255]), deadline_s=5.0)
+    assert time.monotonic() - started < 5.0 + 1.0
+    status = site.status()
+    assert status["state"] == "override" and status["overrides"]["wash"]["until"]
+    # blackout survives a crash too
+    assert site.gobo("blackout").returncode == 0
+    wait_for("blackout zeros", wash_on_olad([0, 0, 0, 0]))
+    site.process.send_signal(signal.SIGKILL)
+    site.process.wait(timeout=5)
+    inject([255, 255, 255, 255])
+    site.start()
+    wait_for("blackout back after restart", wash_on_olad([0, 0, 0, 0]), deadline_s=5.0)
+    assert site.status()["state"] == "blackout"
+
+
+def test_bad_input_never_kills_it(site: Site) -> None:
+    assert site.gobo("set", "nope", "red=1").returncode == 1
+    assert site.gobo("set", "wash", "pan=1").returncode == 1
+    assert site.gobo("play", "ffffff").returncode == 1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for junk in (b"\xff" * 40, b"/gobo/master\x00\x00\x00\x00,s\x00\x00abc\x00", b""):
+            sock.sendto(junk, ("127.0.0.1", site.osc_port))
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(str(site.root / "state" / "control.sock"))
+        sock.sendall(b"{not json\n")
+        assert b'"ok": false' in sock.recv(4096).replace(b'"ok":false', b'"ok": false')
+    # a broken configuration on SIGHUP keeps the running one
+    good = site.config.read_text()
+    site.config.write_text(good.replace("address = 1\n", "address = 900\n", 1))
+    assert site.process is not None
+    os.kill(site.process.pid, signal.SIGHUP)
+    wait_for("reload refused in the log", lambda: "reload refused" in site.log.read_text())
+    assert site.process.poll() is None
+    assert site.status()["outputs"]["main"]["state"] == "ok"
+    assert site.gobo("set", "wash", "green=1").returncode == 0
+    wait_for("still driving olad", wash_on_olad([255, 0, 255, 0]))
