@@ -9,6 +9,7 @@
 # Running it again changes nothing. An upgrade replaces the software, unit and udev rule, and
 # never touches /etc/gobo (configuration), /var/lib/gobo (library, run log) or /srv/gobo (inbox).
 set -euo pipefail
+umask 022  # the venv and shipped files must stay readable by the gobo user
 
 readonly UNIT=/etc/systemd/system/gobo.service
 readonly UDEV_RULE=/etc/udev/rules.d/99-gobo-enttec.rules
@@ -64,6 +65,8 @@ while (($#)); do
 done
 
 ((PURGE == 0)) || [[ $ACTION == uninstall ]] || usage_error "--purge goes with --uninstall"
+[[ -d $SOURCE ]] || usage_error "--source $SOURCE: no such directory"
+SOURCE=$(cd "$SOURCE" && pwd)
 if [[ -n $ROOT ]]; then
     [[ -d $ROOT ]] || usage_error "--root $ROOT: no such directory"
     ROOT=$(cd "$ROOT" && pwd)
@@ -212,6 +215,7 @@ start_service() {
             die "gobo did not start; see: journalctl -u gobo -n 50"
     fi
     log "gobo is $(systemctl is-active gobo.service); logs: journalctl -u gobo"
+    log "technicians: sudo usermod -aG gobo USER; artists' uploads: group gobo-artists"
 }
 
 do_install() {
