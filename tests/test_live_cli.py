@@ -174,6 +174,13 @@ def test_formatters() -> None:
     lines = format_status({"state": "dark", "outputs": {"main": {"state": "disconnected",
                                                                  "detail": "timeout"}}})
     assert "outputs   main: disconnected (timeout)" in lines
+    lines = format_status({
+        "state": "override", "window": "evening",
+        "overrides": {"wash": {"values": {"red": 0.5, "color": "#ff8800"},
+                               "until": "2026-11-27T22:10:00+02:00", "by": "gobo set (anna)"}},
+    })
+    assert "window    evening" in lines
+    assert "override  wash: red=0.50, color=#ff8800 until 22:10 by gobo set (anna)" in lines
     dump = format_dump({"main/10": [0] * 32 + [7] + [0] * 479, "main/2": [0] * 512}, 16)
     assert dump[0].startswith("main/2")  # numeric universe order
     assert "  33:   7   0" in "\n".join(dump) and "   1-32: all 0" in dump

@@ -147,6 +147,17 @@ def format_status(status: dict[str, Any]) -> list[str]:
     lines.append(f"artwork   {artwork or '-'}")
     level, master = status.get("level"), status.get("master")
     lines.append(f"level     {_num(level)} x master {_num(master)}")
+    if status.get("window"):
+        lines.append(f"window    {status['window']}")
+    for name, override in sorted((status.get("overrides") or {}).items()):
+        if isinstance(override, dict):
+            values = ", ".join(
+                f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in (override.get("values") or {}).items()
+            )
+            until = clock(override["until"]) if override.get("until") else "resume"
+            by = f" by {override['by']}" if override.get("by") else ""
+            lines.append(f"override  {name}: {values} until {until}{by}")
     lines.append(f"next      {describe_transition(status.get('next_transition'))}")
     outputs = status.get("outputs") or {}
     if not outputs:
