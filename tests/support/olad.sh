@@ -26,7 +26,10 @@ USER_NAME=olad
 PLUGINS="dummy espnet ftdidmx gpio karate kinet milinst opendmx openpixelcontrol osc pathport
          renard sandnet shownet spi stageprofi uartdmx usbdmx usbserial e131"
 
-answering() { curl -fs -m 1 "$HTTP/json/server_stats" >/dev/null 2>&1; }
+answering() {
+    python3 -c "import urllib.request as u; u.urlopen('$HTTP/json/server_stats', timeout=1)" \
+        >/dev/null 2>&1
+}
 
 write_config() {
     rm -rf "$CONF"
@@ -59,8 +62,11 @@ start() {
     mkdir -p "$STATE"
     write_config
     # cwd must be readable by the olad user
-    (cd "$STATE" && runuser -u "$USER_NAME" -- olad -c "$CONF" -i 127.0.0.1 -p 9090 \
-        --no-register-with-dns-sd -l 2 >"$LOG" 2>&1 & echo $! >"$PIDFILE")
+    # setpriv execs olad itself (runuser would stay as a parent that ignores SIGTERM)
+    (cd "$STATE" && exec setpriv --reuid="$USER_NAME" --regid="$(id -g "$USER_NAME")" \
+        --init-groups -- olad -c "$CONF" -i 127.0.0.1 -p 9090 --no-register-with-dns-sd -l 2 \
+        >"$LOG" 2>&1) &
+    echo $! >"$PIDFILE"
     for _ in $(seq 1 100); do
         answering && break
         sleep 0.1
@@ -81,11 +87,7 @@ start() {
 
 stop() {
     if [ -f "$PIDFILE" ]; then
-        # runuser's child is olad itself; end both by their recorded ids only.
-        local pid
-        pid=$(cat "$PIDFILE")
-        pkill -TERM -P "$pid" -x olad 2>/dev/null || true
-        kill "$pid" 2>/dev/null || true
+        kill "$(cat "$PIDFILE")" 2>/dev/null || true
         rm -f "$PIDFILE"
         for _ in $(seq 1 30); do answering || break; sleep 0.1; done
     fi
