@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
+from hardware import parse_patch
 from hardware.errors import PatchError
 from hardware.outputs import create_output, parse_output
 from hardware.outputs.artnet import ArtNetOutput
@@ -59,20 +61,19 @@ def test_errors_name_the_key(entry: dict, key: str, words: str) -> None:
     assert words in caught.value.message
 
 
-def test_factory_builds_each_type_with_its_universes() -> None:
-    class Fixture:
-        def __init__(self, output: str, universe: int) -> None:
-            self.output, self.universe = output, universe
-
-    fixtures = [Fixture("a", 3), Fixture("a", 1), Fixture("a", 3), Fixture("other", 9)]
-    artnet = create_output(parse_output({"name": "a", "type": "artnet", "host": "127.0.0.1"}, "o"),
-                           fixtures)
-    assert isinstance(artnet, ArtNetOutput) and sorted(artnet._frames) == [1, 3]
-    sacn = create_output(parse_output({"name": "s", "type": "sacn", "host": "127.0.0.1"}, "o"), [])
-    assert isinstance(sacn, SacnOutput)
-    usb = create_output(parse_output({"name": "u", "type": "enttec-usb-pro", "device": "/dev/x"},
-                                     "o"), [])
-    assert isinstance(usb, EnttecUsbProOutput) and usb.health().state == DISCONNECTED
+def test_factory_builds_each_type_with_its_universes(tmp_path: Path) -> None:
+    outputs = [{"name": "a", "type": "artnet", "host": "127.0.0.1"},
+               {"name": "s", "type": "sacn", "host": "127.0.0.1"},
+               {"name": "u", "type": "enttec-usb-pro", "device": "/dev/x"}]
+    fixtures = [{"name": f"f{i}", "profile": "generic-rgb", "output": output,
+                 "universe": universe, "address": 1 + 3 * i}
+                for i, (output, universe) in enumerate([("a", 3), ("a", 1), ("a", 3), ("s", 9)])]
+    patch = parse_patch(outputs, fixtures, tmp_path)
+    built = {config.name: create_output(config, patch.fixtures) for config in patch.outputs}
+    assert isinstance(built["a"], ArtNetOutput) and sorted(built["a"]._frames) == [1, 3]
+    assert isinstance(built["s"], SacnOutput) and sorted(built["s"]._frames) == [9]
+    assert isinstance(built["u"], EnttecUsbProOutput)
+    assert built["u"].health().state == DISCONNECTED  # not opened yet
 
 
 def test_health_logs_once_per_change_of_state(caplog: pytest.LogCaptureFixture) -> None:
