@@ -118,6 +118,9 @@ address = 1
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["fixtures"] == 1
+    assert report["universes"] == [
+        {"output": "main", "universe": 1, "fixtures": 1, "channels": 3}  # first mode: 3ch
+    ]
     assert any("redirect" in w for w in report["warnings"])
 
 
