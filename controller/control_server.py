@@ -11,6 +11,7 @@ import math
 import os
 import pwd
 import socket
+import stat
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,9 @@ class ControlServer:
     async def _clear_stale_socket(self) -> None:
         if not self.path.exists() and not self.path.is_symlink():
             return
+        if not stat.S_ISSOCK(self.path.lstat().st_mode):
+            # Never delete what is not ours, e.g. a mistyped [control] socket = site.toml.
+            raise ControlError(f"{self.path} exists and is not a socket; refusing to replace it")
         try:
             _, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(self.path)), 1.0)
         except (OSError, TimeoutError):

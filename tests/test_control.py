@@ -63,6 +63,15 @@ def test_stale_socket_is_replaced(sock_path: Path) -> None:
         assert ControlClient(sock_path).request("ping") == "pong"
 
 
+def test_never_replaces_a_file_that_is_not_a_socket(sock_path: Path) -> None:
+    sock_path.write_text("[site]\n")
+    with pytest.raises(ControlError, match="is not a socket"), server_in_thread(
+        sock_path, TinyShow()
+    ):
+        pass
+    assert sock_path.read_text() == "[site]\n"
+
+
 def test_refuses_to_start_when_another_daemon_answers(sock_path: Path) -> None:
     with server_in_thread(sock_path, TinyShow()):
         with pytest.raises(ControlError, match="already answering"), server_in_thread(
