@@ -8,6 +8,8 @@ the real Show live elsewhere.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -135,7 +137,9 @@ class TinyShow:
 
 def short_dir() -> Path:
     """AF_UNIX paths are limited to 107 bytes; pytest's tmp_path can be longer."""
-    return Path(tempfile.mkdtemp(prefix="gobo-", dir="/tmp"))
+    path = Path(tempfile.mkdtemp(prefix="gobo-", dir="/tmp"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 @contextmanager
