@@ -143,13 +143,14 @@ class FrameAssembler:
         for fixture in patch.fixtures:
             base = row[(fixture.output, fixture.universe)] * 512 + fixture.address - 2
             for channel in fixture.channels:
-                template.flat[base + channel.offset] = min(channel.default, 255)
+                shift = 8 * (
+                    channel.resolution - 1 - ("coarse", "fine", "fine2").index(channel.byte)
+                )
+                template.flat[base + channel.offset] = (channel.default >> shift) & 0xFF
             table: dict[str, int] = {}
-            pixel_table = (
-                np.full((fixture.pixels[0] * fixture.pixels[1], 4), -1, np.int64)
-                if (fixture.pixels)
-                else None
-            )
+            pixel_table = None
+            if fixture.pixels:
+                pixel_table = np.full((fixture.pixels[0] * fixture.pixels[1], 4), -1, np.int64)
             groups = _groups(fixture)
             has_dimmer = any(g.attribute == "intensity" for g in groups)
             table["intensity"] = new_slot(fixture.name, "intensity", 0.0 if has_dimmer else 1.0)

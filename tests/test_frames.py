@@ -195,3 +195,18 @@ def test_parse_value(attr: str, text: str, value: Any) -> None:
 def test_parse_value_errors(attr: str, text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_value(attr, text)
+
+
+def test_rest_frame_holds_ofl_default_values(ofl_dir: Path) -> None:
+    fa = _assembler(
+        {"name": "spot", "profile": "fixtures/showtec/phantom-50-led-spot.json", "address": 1},
+        {"name": "robin", "profile": "fixtures/robe/robin-600e-spot.json", "address": 101},
+        base_dir=ofl_dir,
+    )
+    frame = fa.assemble({})["main"][1]
+    # Phantom: Pan, Tilt, Pan fine, Tilt fine; default 128 at 8 bit -> 32768 at 16 bit
+    assert _at(frame, 1, 4) == [128, 128, 0, 0]
+    # Robin: Pan, Pan fine default "50%" of 16 bit = 32768
+    assert _at(frame, 101, 2) == [128, 0]
+    moved = fa.assemble({"spot": {"pan": 1.0}})["main"][1]
+    assert _at(moved, 1, 4) == [255, 128, 255, 0]
