@@ -142,8 +142,8 @@ install_config() {
         log "installed $SITE (the example; edit it, then: gobo check && systemctl reload gobo)"
     fi
     include=$(sed -n 's/^include *= *"\([^"/]*\)".*/\1/p' "$example" | head -n 1)
-    if [[ -n $include && -f $SOURCE/controller/data/$include && ! -e $(at "$CONF_DIR/$include") ]]; then
-        install -m 0640 -o 0 -g "$gid" "$SOURCE/controller/data/$include" "$(at "$CONF_DIR/$include")"
+    if [[ -n $include && -f $SOURCE/schedules/$include && ! -e $(at "$CONF_DIR/$include") ]]; then
+        install -m 0640 -o 0 -g "$gid" "$SOURCE/schedules/$include" "$(at "$CONF_DIR/$include")"
         log "installed $CONF_DIR/$include"
     fi
 }

@@ -32,10 +32,8 @@ def source(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "systemd", src / "systemd")
     data = src / "controller" / "data"
     data.mkdir(parents=True)
-    if EXAMPLE.is_file():
-        shutil.copy(EXAMPLE, data / "example-site.toml")
-    else:
-        (data / "example-site.toml").write_text(MINIMAL_SITE)
+    shutil.copy(EXAMPLE, data / "example-site.toml")
+    shutil.copytree(REPO / "schedules", src / "schedules")
     return src
 
 
@@ -116,6 +114,8 @@ def test_install_lays_out_files_users_and_enablement(root: Path, source: Path) -
     site = root / "etc/gobo/site.toml"
     assert site.read_bytes() == (source / "controller/data/example-site.toml").read_bytes()
     assert owner(site) == ("0o640", 0, gobo_gid)
+    rules = root / "etc/gobo/laikunlava.toml"  # the example's [schedule] include, beside it
+    assert rules.read_bytes() == (source / "schedules/laikunlava.toml").read_bytes()
     assert owner(root / "etc/gobo") == ("0o755", 0, 0)
     assert owner(root / "var/lib/gobo") == ("0o750", gobo_uid, gobo_gid)
     assert owner(root / "srv/gobo") == ("0o755", 0, 0)
