@@ -137,7 +137,7 @@ class TinyShow:
 
 def short_dir() -> Path:
     """AF_UNIX paths are limited to 107 bytes; pytest's tmp_path can be longer."""
-    path = Path(tempfile.mkdtemp(prefix="gobo-", dir="/tmp"))
+    path = Path(tempfile.mkdtemp(prefix="gobo-ctl-", dir="/tmp"))
     atexit.register(shutil.rmtree, path, True)
     return path
 
