@@ -150,3 +150,23 @@ def test_resources_resolve_relative_to_the_tree_holding_the_fixture(
     shutil.copytree(ofl_dir / "fixtures/jb-systems", tmp_path / "fixtures/jb-systems")
     profile = load_ofl(tmp_path / "fixtures/jb-systems/irock-5c.json")
     assert all(s.resource is None for s in profile.modes[0].gobo_wheel)
+
+
+def test_schema_violations_are_refused_not_tracebacks(tmp_path: Path, ofl_dir: Path) -> None:
+    data = json.loads((ofl_dir / "fixtures/generic/rgb-fader.json").read_text())
+    del data["availableChannels"]["Red"]["capability"]
+    data["availableChannels"]["Red"]["capabilities"] = [{"type": "ColorIntensity", "dmxRange": 7}]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data))
+    with pytest.raises(ProfileError, match=r"broken\.json: not a valid OFL fixture"):
+        load_ofl(broken)
+
+
+def test_pixel_group_modes_drive_groups_from_pixels(ofl_dir: Path) -> None:
+    flare = load_ofl(ofl_dir / "fixtures/tmb/solaris-flare.json")
+    mode = next(m for m in flare.modes if m.name.endswith("RGB Strobe 3-Pixel"))
+    grouped = [c for c in mode.channels if c.pixel is not None]
+    assert len(grouped) == 9 and mode.pixels == (16, 6)
+    # groups are rows 1-2, 3-4, 5-6: their first pixels are (1,1), (1,3), (1,5)
+    assert sorted({c.pixel for c in grouped}) == [0, 32, 64]
+    assert any("pixel-group" in w for w in flare.warnings)

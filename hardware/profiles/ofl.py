@@ -69,7 +69,15 @@ def load_ofl(path: Path) -> Profile:
         path, data = target, _read(target)
     else:
         raise ProfileError(f"{path}: more than {MAX_REDIRECTS} redirects")
-    return _Importer(path, data, notes).profile()
+    try:
+        return _Importer(path, data, notes).profile()
+    except ProfileError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        # The file passed the JSON parser but not OFL's schema: refuse it, naming the file.
+        raise ProfileError(
+            f"{path}: not a valid OFL fixture ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _read(path: Path) -> dict[str, Any]:
