@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from controller.looks import Look, colour_attributes, fixture_look, hex_to_rgb, is_gobo_fixture
 
 Values = dict[str, Any]
@@ -78,7 +80,7 @@ def dark(fixture: Any) -> Values:
     values: Values = {a: 0.0 for a in LIGHT_ATTRIBUTES if a in fixture.attributes}
     values["intensity"] = 0.0
     if fixture.pixels:
-        values["pixels"] = ((0.0, 0.0, 0.0),) * (fixture.pixels[0] * fixture.pixels[1])
+        values["pixels"] = np.zeros((fixture.pixels[0] * fixture.pixels[1], 3))
     return values
 
 
@@ -88,7 +90,7 @@ def identify_values(fixture: Any, t: float) -> Values:
     values: Values = {a: on for a in ("red", "green", "blue", "white") if a in fixture.attributes}
     values["intensity"] = on
     if fixture.pixels:
-        values["pixels"] = ((on, on, on),) * (fixture.pixels[0] * fixture.pixels[1])
+        values["pixels"] = np.full((fixture.pixels[0] * fixture.pixels[1], 3), on)
     return values
 
 
@@ -132,13 +134,8 @@ def blend(a: Values, b: Values, x: float) -> Values:
     out: Values = {}
     for key in a.keys() | b.keys():
         va, vb = a.get(key, 0.0), b.get(key, 0.0)
-        if key == "pixels":
-            out[key] = tuple(
-                tuple(ca + (cb - ca) * x for ca, cb in zip(pa, pb, strict=True))
-                for pa, pb in zip(va, vb, strict=True)
-            )
-        elif isinstance(va, float) and isinstance(vb, float):
-            out[key] = va + (vb - va) * x
+        if key == "pixels" or (isinstance(va, float) and isinstance(vb, float)):
+            out[key] = va + (vb - va) * x  # numbers, or numpy pixel arrays
         else:
             out[key] = va if x < 0.5 else vb
     return out
@@ -155,7 +152,7 @@ def scale_light(values: Values, scale: float) -> Values:
         if isinstance(out.get(key), int | float):
             out[key] = out[key] * scale
     if "pixels" in out:
-        out["pixels"] = tuple((r * scale, g * scale, b * scale) for r, g, b in out["pixels"])
+        out["pixels"] = out["pixels"] * scale
     return out
 
 

@@ -7,12 +7,15 @@ artwork in `load_look`, never per frame.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 RGB = tuple[float, float, float]
 
@@ -32,8 +35,9 @@ class Look:
     artwork_id: str
     credit: str = ""
     colours: tuple[RGB, ...] = (WARM_WHITE,)
-    # (width, height) -> row-major RGB floats, gamma already applied by the converter
-    pixels: Mapping[tuple[int, int], tuple[RGB, ...]] = field(default_factory=dict)
+    # (width, height) -> row-major (N, 3) RGB floats 0..1, gamma already applied by the
+    # converter; numpy so a frame passes them on without a per-pixel Python loop
+    pixels: Mapping[tuple[int, int], np.ndarray] = field(default_factory=dict)
     # target key ("gobo-glass-M", ...) -> image file, for digital gobo fixtures
     gobo_images: Mapping[str, Path] = field(default_factory=dict)
 
@@ -64,7 +68,7 @@ def look_from_record(
     files: Mapping[str, Path],
 ) -> Look:
     """Build a look from a library record's palette and derivative files (reads the pixel PNGs)."""
-    pixels: dict[tuple[int, int], tuple[RGB, ...]] = {}
+    pixels: dict[tuple[int, int], np.ndarray] = {}
     gobo_images: dict[str, Path] = {}
     for key, path in files.items():
         if key.startswith("pixels-"):
@@ -76,7 +80,7 @@ def look_from_record(
     return Look(artwork_id, credit or "", palette_colours(palette), pixels, gobo_images)
 
 
-def _read_pixels(path: Path) -> tuple[tuple[int, int], tuple[RGB, ...]] | None:
+def _read_pixels(path: Path) -> tuple[tuple[int, int], np.ndarray] | None:
     from PIL import Image  # the daemon needs Pillow; the CLI path must not import it
 
     try:
@@ -86,10 +90,8 @@ def _read_pixels(path: Path) -> tuple[tuple[int, int], tuple[RGB, ...]] | None:
             data = rgb.tobytes()
     except (OSError, ValueError):
         return None
-    cells = tuple(
-        (data[i] / 255.0, data[i + 1] / 255.0, data[i + 2] / 255.0)
-        for i in range(0, len(data), 3)
-    )
+    cells = np.frombuffer(data, dtype=np.uint8).reshape(-1, 3) / 255.0
+    cells.flags.writeable = False
     return size, cells
 
 
@@ -154,6 +156,7 @@ def colour_attributes(rgb: RGB, attributes: frozenset[str] | set[str]) -> dict[s
     return values
 
 
+@functools.lru_cache(maxsize=4096)
 def fixture_phase(name: str) -> float:
     """A stable per-fixture offset so washes do not pulse in lockstep."""
     return (sum(ord(c) * (i + 1) for i, c in enumerate(name)) % 997) / 997.0
@@ -198,8 +201,8 @@ def wheel_slot(fixture: Any, artwork_id: str) -> int | None:
     return None
 
 
-def pixel_cells(look: Look, size: tuple[int, int], fallback: RGB) -> tuple[RGB, ...]:
-    image = look.pixels.get(tuple(size))  # type: ignore[arg-type]
-    if image is not None and len(image) == size[0] * size[1]:
+def pixel_cells(look: Look, size: tuple[int, int], fallback: RGB) -> np.ndarray:
+    image = look.pixels.get((size[0], size[1]))
+    if image is not None and image.shape == (size[0] * size[1], 3):
         return image
-    return (fallback,) * (size[0] * size[1])
+    return np.tile(np.asarray(fallback, dtype=np.float64), (size[0] * size[1], 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -52,7 +53,7 @@ def patch() -> hardware.Patch:
 
 @pytest.fixture(scope="module")
 def scene(patch: hardware.Patch) -> Scene:
-    red = Look("aaaa00000000", "Aino", (RED,), {(2, 2): (RED, RED, BLUE, BLUE)})
+    red = Look("aaaa00000000", "Aino", (RED,), {(2, 2): np.array((RED, RED, BLUE, BLUE))})
     blue = Look("bbbb00000000", "Eero", (BLUE,))
     return Scene(patch.fixtures, {red.artwork_id: red, blue.artwork_id: blue})
 
@@ -68,7 +69,7 @@ def test_look_selects_wheel_slot_palette_and_pixel_image(scene: Scene) -> None:
     assert frame["steel"]["gobo"] == 3  # the slot that holds this artwork's steel gobo
     assert (frame["steel"]["red"], frame["steel"]["green"], frame["steel"]["blue"]) == (1, 0, 0)
     assert frame["wash"]["red"] == 1.0 and frame["wash"]["blue"] == 0.0
-    assert frame["matrix"]["pixels"] == (RED, RED, BLUE, BLUE)
+    assert frame["matrix"]["pixels"].tolist() == [list(RED), list(RED), list(BLUE), list(BLUE)]
     assert "gobo" not in frame["digital"]  # no wheel: the image is in its gate instead
     # the artwork not in the wheel leaves the slot alone
     other = render_frame(0.0, showing(current="bbbb00000000"), scene)
@@ -107,7 +108,7 @@ def test_crossfade_midpoint(scene: Scene) -> None:
     mid = render_frame(102.0, state, scene)
     # washes blend colour: half red, half blue
     assert mid["wash"]["red"] == pytest.approx(0.5) and mid["wash"]["blue"] == pytest.approx(0.5)
-    assert mid["matrix"]["pixels"][0] == pytest.approx((0.5, 0.0, 0.5))
+    assert mid["matrix"]["pixels"][0].tolist() == pytest.approx([0.5, 0.0, 0.5])
     # gobo fixtures are dark at the midpoint, where the gobo swaps
     assert mid["steel"]["intensity"] == pytest.approx(0.0)
     assert gate_artwork(101.9, state) == "aaaa00000000"
@@ -151,7 +152,7 @@ def test_priority_blackout_over_identify_over_override_over_schedule(scene: Scen
     for values in frame.values():
         assert values["intensity"] == 0.0
         assert all(v == 0.0 for k, v in values.items() if k in ("red", "green", "blue", "white"))
-    assert frame["matrix"]["pixels"] == ((0.0, 0.0, 0.0),) * 4
+    assert not frame["matrix"]["pixels"].any() and frame["matrix"]["pixels"].shape == (4, 3)
 
 
 def test_shutdown_fade_scales_all_light(scene: Scene) -> None:
@@ -188,7 +189,7 @@ def test_look_from_library_files(tmp_path: Path) -> None:
         "cccc", "Ville", [("#202020", 0.1), ("#800000", 0.6), ("#000080", 0.3)],
         {"pixels-2x1": tmp_path / "pixels-2x1.png", "gobo-steel-B": tmp_path / "gobo-steel-B.png"},
     )
-    assert look.pixels[(2, 1)] == (RED, BLUE)
+    assert look.pixels[(2, 1)].tolist() == [list(RED), list(BLUE)]
     assert look.colours[0] == RED  # heaviest first, brightened to full
     assert look.gobo_images["gobo-steel-B"].name == "gobo-steel-B.png"
     assert palette_colours([]) == palette_colours([("#000000", 1.0)])  # fallback warm white
