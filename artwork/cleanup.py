@@ -1,0 +1,242 @@
+"""Cleanup: from a phone photo or scan of a drawing to clean colour ink on white.
+
+Order: find the sheet (drop table and hands, undo perspective), divide out
+the paper's light (flattens shadows and white-balances), separate ink by how
+far it falls below the paper in its darkest channel (so light-blue pen and
+yellow crayon count, not only dark lines), drop specks, crop with a margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from artwork import morph
+
+# Ink at full strength is at least this dark in its darkest channel on the cleaned
+# image; convert_targets reads alpha back as darkness / INK_FLOOR.
+INK_FLOOR = 0.6
+_SMALL = 256  # long edge for finding the sheet
+
+
+def channel_min(rgb: np.ndarray) -> np.ndarray:
+    """Per-pixel darkest channel; pairwise minimum beats a reduction over the last axis."""
+    return np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+
+
+class NoDrawing(Exception):
+    """Nothing that looks like ink on the paper."""
+
+
+@dataclass
+class Cleaned:
+    image: Image.Image  # RGB: ink in its own colour on pure white
+    changes: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def clean_drawing(photo: Image.Image) -> Cleaned:
+    result = Cleaned(photo)
+    paper = _find_paper(photo, result)
+    rgb = np.asarray(result.image, np.float32) / 255.0
+    if paper is None:
+        paper = np.ones(rgb.shape[:2], bool)
+        seam = np.zeros_like(paper)
+    else:  # where the sheet was cut out: shadows and the table's edge gather here
+        seam = morph.dilate(~paper, max(3, max(paper.shape) // 40)) & paper
+    rgb = _flatten_light(result.image, rgb, paper)
+    darkness = 1.0 - channel_min(rgb)
+    darkness[~paper] = 0.0
+    ink, alpha = _separate_ink(darkness, paper, seam, result)
+    top, bottom, left, right = _crop_box(ink)
+    rgb, alpha = rgb[top:bottom, left:right], alpha[top:bottom, left:right]
+    darkness = darkness[top:bottom, left:right]
+    # Faint pen is deepened (hue kept) so it reads on the page and survives thresholds.
+    gain = np.maximum(1.0, INK_FLOOR / np.maximum(darkness, 1e-3))[..., None]
+    colour = np.clip(1.0 - (1.0 - rgb) * gain, 0.0, 1.0)
+    out = 1.0 - alpha[..., None] * (1.0 - colour)
+    result.image = Image.fromarray(np.round(out * 255).astype(np.uint8), "RGB")
+    h, w = alpha.shape
+    result.changes.append({"change": "cropped to the drawing", "size_px": [w, h]})
+    return result
+
+
+def _find_paper(photo: Image.Image, result: Cleaned) -> np.ndarray | None:
+    """Mask of the sheet at full size (None: the sheet fills the picture).
+
+    What is not paper: large, thick regions reaching the frame's edge that are
+    mostly mid-tone, unlike ink (dark strokes on bright paper) - a table, a hand,
+    cloth. Blue/violet saturated regions count as ink (markers), skin and wood
+    do not. A sheet seen whole with four corners is rectified (result.image is
+    replaced); one cut by the frame is masked.
+    """
+    small = photo.copy()
+    small.thumbnail((_SMALL, _SMALL), Image.Resampling.BOX)
+    a = np.asarray(small, np.float32) / 255.0
+    value = a.mean(axis=2)
+    sat = (a.max(axis=2) - a.min(axis=2)) / np.maximum(a.max(axis=2), 1e-3)
+    q = np.round(value * 255).astype(np.int64)
+    mean = morph.box_sum(q, 1) / 9
+    std = np.sqrt(np.maximum(morph.box_sum(q * q, 1) / 9 - mean**2, 0)) / 255
+    odd = (value < _otsu(value) * 0.9) | (sat > 0.35) | (std > max(0.03, 4 * np.median(std)))
+    # Regions, not strokes: mostly odd over a 9x9 window, and thick.
+    odd = morph.opening(morph.box_sum(odd, 4) > 0.45 * 81, 5)
+    labels, count = morph.label(odd)
+    if count == 0:
+        return None
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    paper_value = np.percentile(value, 90)
+    inky = (sat > 0.25) & (a.argmax(axis=2) == 2)
+    mid = (value > 0.3 * paper_value) & (value < 0.85 * paper_value) & ~inky
+    mid_share = np.bincount(labels.ravel(), mid.ravel(), minlength=count + 1) / np.maximum(sizes, 1)
+    rim = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    foreign = [k for k in rim if k and sizes[k] > 0.015 * labels.size and mid_share[k] > 0.6]
+    if not foreign:
+        return None
+    sheet = _fill_holes(~morph.dilate(np.isin(labels, foreign), 2))
+    quad = _corners(sheet)
+    h, w = sheet.shape
+    inside = quad is not None and all(2 <= x <= w - 3 and 2 <= y <= h - 3 for x, y in quad)
+    if inside and quad is not None and sheet.sum() / _quad_area(quad) > 0.92:
+        scale = photo.width / w
+        result.image = _rectify(photo, [(x * scale, y * scale) for x, y in quad])
+        result.changes.append({"change": "sheet found and perspective corrected"})
+        mask = np.ones((result.image.height, result.image.width), bool)
+        return morph.erode(mask, max(2, result.image.width // 150), outside=True)
+    result.changes.append(
+        {"change": "table and objects outside the sheet removed",
+         "share_removed": round(1 - float(sheet.mean()), 3)}
+    )
+    big = Image.fromarray(sheet.astype(np.uint8) * 255)
+    return np.asarray(big.resize(photo.size, Image.Resampling.BILINEAR)) > 127
+
+
+def _otsu(values: np.ndarray) -> float:
+    hist, edges = np.histogram(values, bins=64, range=(0.0, 1.0))
+    p = hist / hist.sum()
+    omega = np.cumsum(p)
+    mu = np.cumsum(p * edges[:-1])
+    between = (mu[-1] * omega - mu) ** 2 / np.maximum(omega * (1 - omega), 1e-9)
+    return float(edges[int(np.argmax(between))])
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    holes, count = morph.label(~mask)
+    if count == 0:
+        return mask
+    edge = np.unique(np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]]))
+    outside = np.isin(holes, edge[edge > 0])
+    return ~outside
+
+
+def _corners(mask: np.ndarray) -> list[tuple[float, float]] | None:
+    """Extreme points along the diagonals: top-left, top-right, bottom-right, bottom-left."""
+    ys, xs = np.nonzero(mask)
+    if xs.size < 16:
+        return None
+    picks = [np.argmin(xs + ys), np.argmax(xs - ys), np.argmax(xs + ys), np.argmin(xs - ys)]
+    return [(float(xs[i]), float(ys[i])) for i in picks]
+
+
+def _quad_area(quad: list[tuple[float, float]]) -> float:
+    xs = np.array([p[0] for p in quad])
+    ys = np.array([p[1] for p in quad])
+    return float(abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))) / 2) or 1.0
+
+
+def perspective_coefficients(
+    src: list[tuple[float, float]], dst: list[tuple[float, float]]
+) -> tuple[float, ...]:
+    """Coefficients for Image.transform(PERSPECTIVE) taking output points `dst` to input `src`."""
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(dst, src, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        rhs.extend([u, v])
+    return tuple(np.linalg.solve(np.array(rows, float), np.array(rhs, float)).tolist())
+
+
+def _rectify(photo: Image.Image, quad: list[tuple[float, float]]) -> Image.Image:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = quad
+    width = int((np.hypot(x1 - x0, y1 - y0) + np.hypot(x2 - x3, y2 - y3)) / 2)
+    height = int((np.hypot(x3 - x0, y3 - y0) + np.hypot(x2 - x1, y2 - y1)) / 2)
+    target = [(0, 0), (width, 0), (width, height), (0, height)]
+    coeffs = perspective_coefficients(quad, target)
+    return photo.transform(
+        (width, height), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR
+    )
+
+
+def _flatten_light(image: Image.Image, rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Divide out the paper's own light: a local maximum over ~5% of the sheet, smoothed.
+
+    Estimated on a 160 px thumbnail with whatever is not paper painted paper-coloured.
+    """
+    small = image.copy()
+    small.thumbnail((160, 160), Image.Resampling.BOX)
+    s = np.asarray(small, np.float32)
+    mask = Image.fromarray(paper.astype(np.uint8) * 255).resize(small.size, Image.Resampling.BOX)
+    inside = np.asarray(mask) > 127
+    fill = np.median(s[inside], axis=0) if inside.any() else np.full(3, 255.0, np.float32)
+    s = np.where(inside[..., None], s, fill)
+    base = Image.fromarray(np.round(s).astype(np.uint8), "RGB")
+    base = base.filter(ImageFilter.MaxFilter(9)).filter(ImageFilter.GaussianBlur(4))
+    bg = np.asarray(base.resize(image.size, Image.Resampling.BILINEAR), np.float32) / 255.0
+    return np.clip(rgb / np.maximum(bg, 0.05), 0.0, 1.0)
+
+
+def _separate_ink(
+    darkness: np.ndarray, paper: np.ndarray, seam: np.ndarray, result: Cleaned
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hysteresis on darkness with thresholds set from the paper's own noise.
+
+    Marks lying mostly in the seam where the table was cut away are shadow, not ink.
+    """
+    sample = darkness[paper][:: max(1, int(paper.sum()) // 200_000)]
+    median = float(np.median(sample))
+    sigma = 1.4826 * float(np.median(np.abs(sample - median)))
+    low = max(0.08, median + 5 * sigma)
+    high = max(0.18, median + 10 * sigma)
+    labels, count = morph.label(darkness > low, eight=True)
+    if count == 0:
+        raise NoDrawing
+    strong = np.zeros(count + 1, bool)
+    strong[np.unique(labels[darkness > high])] = True
+    strong[0] = False
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    min_area = max(6, int((0.002 * max(darkness.shape)) ** 2))
+    speck = strong & (sizes < min_area)
+    in_seam = np.bincount(labels[seam], minlength=count + 1)
+    at_seam = in_seam > 0.4 * sizes
+    at_seam[0] = False
+    keep = strong & ~speck & ~at_seam
+    if not keep.any():
+        raise NoDrawing
+    ink = keep[labels]
+    specks = int(speck.sum()) + int(count - strong[1:].sum())
+    if specks:
+        result.changes.append({"change": "specks removed", "count": specks})
+    shadows = int((at_seam & strong).sum())
+    if shadows:
+        result.changes.append({"change": "shadows at the sheet's edge removed", "count": shadows})
+    ramp = max(high, low + 0.15)
+    alpha = np.clip((darkness - low) / (ramp - low), 0.0, 1.0)
+    alpha *= morph.dilate(ink, 1)
+    coverage = float(ink.sum()) / max(1, int(paper.sum()))
+    if coverage > 0.5:
+        result.warnings.append(
+            f"ink covers {coverage:.0%} of the sheet: is this a photo rather than a drawing?"
+        )
+    return ink, alpha
+
+
+def _crop_box(ink: np.ndarray) -> tuple[int, int, int, int]:
+    rows = np.nonzero(ink.any(axis=1))[0]
+    cols = np.nonzero(ink.any(axis=0))[0]
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    margin = int(0.04 * max(bottom - top, right - left)) + 4
+    h, w = ink.shape
+    top, left = max(0, top - margin), max(0, left - margin)
+    return top, min(h, bottom + margin), left, min(w, right + margin)

@@ -1,0 +1,219 @@
+"""Orchestration: a drawing in, every derived file out, with a manifest of what was done.
+
+Files in out_dir (written atomically, never carrying the original's metadata):
+cleaned.png, gobo-<key>.png + gobo-<key>.json per GoboTarget, <key>.png per
+PixelTarget (e.g. pixels-16x6.png), palette.json, preview.png.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from artwork import gobo, keystone, led, preview
+from artwork.cleanup import NoDrawing, clean_drawing
+from artwork.ingest import RejectedDrawing, load_drawing
+from artwork.settings import Settings
+from artwork.targets import GoboTarget, PixelTarget, gobo_target
+
+_MODES = {
+    "steel": "1-bit",
+    "glass": "1-bit",
+    "glass-grey": "8-bit greyscale, Floyd-Steinberg dithered",
+    "colour": "RGB",
+}
+
+
+@dataclass
+class Conversion:
+    files: dict[str, Path]
+    palette: list[tuple[str, float]]
+    warnings: list[str] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def convert_drawing(
+    source: Path,
+    out_dir: Path,
+    targets: Sequence[GoboTarget | PixelTarget],
+    settings: Settings,
+) -> Conversion:
+    """Decode, clean and derive everything; bad input raises RejectedDrawing only."""
+    photo = load_drawing(Path(source), settings, settings.working_px)
+    try:
+        cleaned = clean_drawing(photo)
+    except NoDrawing:
+        raise RejectedDrawing("blank: no drawing found") from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cleaned_path = out_dir / "cleaned.png"
+    _save(cleaned.image, cleaned_path)
+    result = _derive(cleaned.image, out_dir, targets, settings)
+    result.files = {"cleaned": cleaned_path, **result.files}
+    result.warnings = cleaned.warnings + result.warnings
+    result.manifest = {
+        "source": {"file": Path(source).name, "decoded_px": list(photo.size)},
+        "cleanup": cleaned.changes,
+        **result.manifest,
+    }
+    return result
+
+
+def convert_targets(
+    cleaned_png: Path,
+    out_dir: Path,
+    targets: Sequence[GoboTarget | PixelTarget],
+    settings: Settings,
+) -> Conversion:
+    """Derive (more) targets from a stored cleaned.png without redoing cleanup."""
+    cleaned = load_drawing(Path(cleaned_png), settings, None)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return _derive(cleaned, out_dir, targets, settings)
+
+
+def _derive(
+    cleaned: Image.Image,
+    out_dir: Path,
+    targets: Sequence[GoboTarget | PixelTarget],
+    settings: Settings,
+) -> Conversion:
+    alpha = gobo.ink_alpha(cleaned)
+    if not (alpha > 0.5).any():
+        raise RejectedDrawing("blank: no drawing found")
+    light = gobo.light_colours(cleaned, alpha)
+    where = gobo.placement(alpha)
+    colours = led.palette(light, alpha)
+    alpha_img = Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
+    glow = np.round(light * np.asarray(alpha_img, np.float32)[..., None]).astype(np.uint8)
+    files: dict[str, Path] = {}
+    gobos: dict[str, Any] = {}
+    pixels: dict[str, Any] = {}
+    shown: Image.Image | None = None  # what the preview projects
+    for target in targets:
+        if isinstance(target, PixelTarget):
+            path = out_dir / f"{target.key}.png"
+            _save(led.pixel_image(glow, target.width, target.height), path)
+            files[target.key] = path
+            pixels[target.key] = {
+                "file": path.name, "width": target.width, "height": target.height,
+                "channel_order": "rgb",
+                "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
+            }
+            continue
+        image, info = render_gobo(alpha_img, glow, where, target, settings)
+        path = out_dir / f"gobo-{target.key}.png"
+        _save(image, path)
+        info = {"file": path.name, **info}
+        _write_json(out_dir / f"gobo-{target.key}.json", info)
+        files[f"gobo-{target.key}"] = path
+        files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
+        gobos[target.key] = info
+        if shown is None and target.keystone is None:
+            shown = image.convert("L")
+            if target.flip:  # the audience sees it un-mirrored
+                shown = shown.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if shown is None:
+        plain = gobo_target("glass")
+        size = preview.PREVIEW_PX
+        matrix = gobo.canvas_matrix(plain, size, size * plain.image_mm / plain.outer_mm, where)
+        shown = gobo.render(alpha_img, matrix, size, size * plain.image_mm / plain.outer_mm)
+    preview_path = out_dir / "preview.png"
+    _save(preview.projected(shown, colours[0][0]), preview_path)
+    palette_doc = {
+        "colours": [{"hex": h, "weight": w} for h, w in colours],
+        "main": colours[0][0],
+        "pixels": pixels,
+    }
+    palette_path = out_dir / "palette.json"
+    _write_json(palette_path, palette_doc)
+    files["preview"] = preview_path
+    files["palette"] = palette_path
+    warnings = [] if colours[0][0] != led.WHITE else ["no coloured ink: shown in white light"]
+    return Conversion(
+        files=files,
+        palette=colours,
+        warnings=warnings,
+        manifest={"gobos": gobos, "palette": palette_doc},
+    )
+
+
+def render_gobo(
+    alpha_img: Image.Image,
+    glow: np.ndarray,
+    where: gobo.Placement,
+    target: GoboTarget,
+    settings: Settings,
+) -> tuple[Image.Image, dict[str, Any]]:
+    image_px = settings.min_image_px
+    canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
+    changes: list[dict] = []
+    if target.kind == "steel":
+        pitch = gobo.steel_pitch(target, settings)
+        cells = math.ceil(target.outer_mm / pitch)
+        pitch = target.outer_mm / cells
+        image_cells = target.image_mm / pitch
+        matrix = gobo.canvas_matrix(target, cells, image_cells, where)
+        grid = np.asarray(gobo.render(alpha_img, matrix, cells, image_cells)) > 90
+        steel = gobo.make_steel(grid, pitch, settings)
+        changes = steel.changes
+        image = gobo.steel_image(steel, canvas_px, image_px)
+    else:
+        matrix = gobo.canvas_matrix(target, canvas_px, image_px, where)
+        if target.kind == "colour":
+            image = gobo.render(Image.fromarray(glow, "RGB"), matrix, canvas_px, image_px)
+        else:
+            grey = gobo.render(alpha_img, matrix, canvas_px, image_px)
+            if target.kind == "glass":
+                image = grey.point(lambda v: 255 if v > 127 else 0).convert(
+                    "1", dither=Image.Dither.NONE
+                )
+            else:
+                image = grey.convert("1").convert("L")  # Floyd-Steinberg dots of coating
+    info: dict[str, Any] = {
+        "kind": target.kind,
+        "size": target.size,
+        "outer_diameter_mm": target.outer_mm,
+        "image_diameter_mm": target.image_mm,
+        "pixels": [canvas_px, canvas_px],
+        "image_diameter_px": image_px,
+        "dpi": round(image_px / (target.image_mm / 25.4), 1),
+        "mode": _MODES[target.kind],
+        "polarity": "white = light passes",
+        "outside_image": "black (metal or coating)",
+        "orientation": (
+            "mirrored (flip) as seen from the lamp" if target.flip
+            else "right-reading as seen from the lamp"
+        ),
+        "keystone": None,
+        "changes": changes,
+    }
+    if target.keystone is not None:
+        tilt, beam = target.keystone
+        info["keystone"] = {
+            "tilt_deg": tilt,
+            "beam_deg": beam,
+            "top_width_change_percent": round(keystone.top_width_change(tilt, beam), 2),
+        }
+    return image, info
+
+
+def _save(image: Image.Image, path: Path) -> None:
+    """PNG with no metadata at all (no EXIF, ICC, text), replaced atomically."""
+    clean = image.copy()
+    clean.info.clear()
+    tmp = path.with_name(f".{path.name}.tmp")
+    clean.save(tmp, "PNG", compress_level=1)  # big 1-bit discs: speed over a few kB
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)

@@ -1,0 +1,298 @@
+"""Gobo artwork from a cleaned drawing: placement in the disc, kinds, steel bridges.
+
+Positive artwork: white = light passes. The drawing's ink is what lights up,
+so on a steel gobo the strokes are cut out of the metal and everything a
+stroke encloses (a face, the inside of an O) is an island that must be tied
+to the plate. That topology work runs on a grid of about 0.1 mm cells and is
+scaled up, so a 4700 px disc costs little more than a 900 px one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from artwork import keystone, morph
+from artwork.cleanup import INK_FLOOR, channel_min
+from artwork.settings import Settings
+from artwork.targets import GoboTarget
+
+_MARGIN = 0.98  # the drawing's farthest ink sits at 98 % of the image radius
+_PLAIN_BEAM = 30.0  # any beam works without keystone: the scale cancels out
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the ink lies in the cleaned image: centre and farthest ink distance (px)."""
+
+    cx: float
+    cy: float
+    radius: float
+
+
+def ink_alpha(cleaned: Image.Image) -> np.ndarray:
+    """Ink strength 0..1 read back from the cleaned image (ink is >= INK_FLOOR dark)."""
+    rgb = np.asarray(cleaned.convert("RGB"), np.float32) / 255.0
+    return np.clip((1.0 - channel_min(rgb)) / INK_FLOOR, 0.0, 1.0)
+
+
+def light_colours(cleaned: Image.Image, alpha: np.ndarray) -> np.ndarray:
+    """The colour each stroke lets through: its hue at full brightness; black and grey -> white."""
+    rgb = np.asarray(cleaned.convert("RGB"), np.float32) / 255.0
+    a = np.maximum(alpha, 1e-3)[..., None]
+    ink = np.clip(1.0 - (1.0 - rgb) / a, 0.0, 1.0)
+    peak = np.maximum(np.maximum(ink[..., 0], ink[..., 1]), ink[..., 2])[..., None]
+    return np.where(peak > 0.08, ink / np.maximum(peak, 1e-3), 1.0)
+
+
+def placement(alpha: np.ndarray) -> Placement:
+    ys, xs = np.nonzero(alpha > 0.5)
+    if xs.size == 0:
+        h, w = alpha.shape
+        return Placement(w / 2, h / 2, max(w, h) / 2)
+    cx = (xs.min() + xs.max() + 1) / 2
+    cy = (ys.min() + ys.max() + 1) / 2
+    step = max(1, xs.size // 50_000)
+    radius = float(np.sqrt(((xs[::step] + 0.5 - cx) ** 2 + (ys[::step] + 0.5 - cy) ** 2).max()))
+    return Placement(float(cx), float(cy), max(radius, 1.0))
+
+
+def canvas_matrix(
+    target: GoboTarget, canvas_px: int, image_px: float, where: Placement
+) -> np.ndarray:
+    """3x3 map from a canvas pixel to a cleaned-image pixel (flip, keystone, scale, centre)."""
+    tilt, beam = target.keystone if target.keystone else (0.0, _PLAIN_BEAM)
+    half = math.tan(math.radians(beam) / 2)
+    centre, radius = canvas_px / 2, image_px / 2
+    mirror = -1.0 if target.flip else 1.0
+    to_gobo = np.array(  # canvas px -> (u, v), v up, tangent units
+        [[mirror * half / radius, 0, -mirror * half * centre / radius],
+         [0, -half / radius, half * centre / radius],
+         [0, 0, 1]]
+    )
+    scale = keystone.fit_scale(tilt, beam, _MARGIN)
+    lift = math.tan(math.radians(tilt))
+    to_picture = np.array(  # surface -> cleaned px (picture y down)
+        [[where.radius / scale, 0, where.cx],
+         [0, -where.radius / scale, where.cy + lift * where.radius / scale],
+         [0, 0, 1]]
+    )
+    return to_picture @ keystone.gobo_to_surface(tilt) @ to_gobo
+
+
+def render(
+    source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float
+) -> Image.Image:
+    """Warp `source` (L or RGB) onto a black canvas; nothing outside the image circle."""
+    zoom = 1.0 / math.hypot(matrix[0, 0], matrix[1, 0])  # canvas px per source px
+    if zoom < 0.5:  # shrink first by area so thin strokes are averaged, not skipped
+        factor = int(1 / zoom)
+        source = source.reduce(factor)
+        matrix = np.diag([1 / factor, 1 / factor, 1.0]) @ matrix
+    # Only the image circle's square is rendered; the rest of the disc is plain black.
+    side = math.ceil(image_px)
+    offset = (canvas_px - side) // 2
+    m = matrix @ np.array([[1, 0, offset], [0, 1, offset], [0, 0, 1]], float)
+    m = m / m[2, 2]
+    coeffs = tuple(float(c) for c in m.ravel()[:8])
+    square = source.transform(
+        (side, side), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR, fillcolor=0
+    )
+    return _in_disc(square, canvas_px, offset)
+
+
+def _in_disc(square: Image.Image, canvas_px: int, offset: int) -> Image.Image:
+    """Black out the square's corners (outside the image circle) and centre it on the canvas."""
+    side = square.width
+    disc = Image.new("L", (side, side), 0)
+    ImageDraw.Draw(disc).ellipse((0, 0, side - 1, side - 1), fill=255)
+    canvas = Image.new(square.mode, (canvas_px, canvas_px), 0)
+    canvas.paste(square, (offset, offset), disc)
+    return canvas
+
+
+# ---- steel ---------------------------------------------------------------------------
+
+
+@dataclass
+class SteelResult:
+    open: np.ndarray  # bool grid, True = cut out (light passes)
+    changes: list[dict]
+
+
+def steel_pitch(target: GoboTarget, settings: Settings) -> float:
+    """Grid cell in mm: a third of the finest rule, coarse enough to stay fast."""
+    return max(min(settings.min_bridge_mm, settings.min_feature_mm) / 3, target.outer_mm / 1100)
+
+
+def make_steel(open_: np.ndarray, pitch_mm: float, settings: Settings) -> SteelResult:
+    """Make a cuttable stencil: drop specks, fix thin features, bridge every island."""
+    changes: list[dict] = []
+    area = pitch_mm * pitch_mm
+    feature = max(1, math.ceil(settings.min_feature_mm / pitch_mm - 0.02))
+    r = math.ceil((feature - 1) / 2)
+    open_ = open_.copy()
+
+    labels, count = morph.label(open_)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    tiny = sizes < feature * feature
+    tiny[0] = False
+    if tiny.any():
+        open_ &= ~tiny[labels]
+        changes.append({"change": "specks removed", "count": int(tiny.sum()),
+                        "below_mm2": round(feature * feature * area, 3)})
+    if r:
+        thin = open_ & ~morph.opening(open_, r)
+        if thin.any():
+            widened = morph.dilate(thin, r) & ~open_
+            open_ |= widened
+            changes.append({"change": "features thickened", "count": morph.label(thin)[1],
+                            "to_mm": round((2 * r + 1) * pitch_mm, 3),
+                            "area_mm2": round(float(widened.sum()) * area, 2)})
+        metal = ~open_
+        thin_metal = metal & ~morph.opening(metal, r)
+        if thin_metal.any():
+            open_ |= thin_metal
+            changes.append({"change": "metal lines thinner than the minimum dropped",
+                            "count": morph.label(thin_metal)[1],
+                            "below_mm": round(feature * pitch_mm, 3),
+                            "area_mm2": round(float(thin_metal.sum()) * area, 2)})
+    bridges: list[dict] = []
+    dropped = 0
+    for _ in range(4):
+        labels, count = morph.label(~open_)
+        if count <= 1:
+            break
+        sizes = np.bincount(labels.ravel(), minlength=count + 1)
+        plate = labels[0, 0]
+        width = max(1, math.ceil(settings.min_bridge_mm / pitch_mm - 0.02))
+        small = sizes < (2 * width) ** 2
+        small[[0, plate]] = False
+        if small.any():  # too small to hold with a bridge: let the light through
+            dropped += int(small.sum())
+            open_ |= small[labels]
+            continue
+        added, found = _bridge(labels, count, open_, pitch_mm, width)
+        open_ &= ~added
+        bridges.extend(found)
+    if dropped:
+        changes.append({"change": "metal islands too small to hold dropped", "count": dropped})
+    if bridges:
+        changes.append({"change": "bridges added", "count": len(bridges),
+                        "min_width_mm": settings.min_bridge_mm,
+                        "total_length_mm": round(sum(b["length_mm"] for b in bridges), 2),
+                        "bridges": bridges})
+    return SteelResult(open_, changes)
+
+
+def _bridge(
+    labels: np.ndarray, count: int, open_: np.ndarray, pitch: float, width: int
+) -> tuple[np.ndarray, list[dict]]:
+    """Tie all metal pieces together with the least cutting: grow every piece through
+    the openings at once, take the cheapest meeting point of each pair of pieces,
+    and join them along a minimum spanning tree."""
+    h, w = labels.shape
+    owner, dist, came = _grow(labels, open_)
+    owner2, dist2 = owner.reshape(h, w), dist.reshape(h, w)
+    candidates = []
+    for a_own, b_own, a_dist, b_dist, a_idx, b_idx in (
+        (owner2[:, :-1], owner2[:, 1:], dist2[:, :-1], dist2[:, 1:], 0, 1),
+        (owner2[:-1], owner2[1:], dist2[:-1], dist2[1:], 0, w),
+    ):
+        meet = (a_own > 0) & (b_own > 0) & (a_own != b_own)
+        ys, xs = np.nonzero(meet)
+        p = ys * w + xs
+        cost = a_dist[meet] + b_dist[meet] + 1
+        candidates.append((a_own[meet], b_own[meet], cost, p + a_idx, p + b_idx))
+    la, lb, cost, pa, pb = (np.concatenate(c) for c in zip(*candidates, strict=True))
+    order = np.argsort(cost, kind="stable")
+    parent = list(range(count + 1))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    path = np.zeros(h * w, bool)
+    found: list[dict] = []
+    joined = 1
+    for i in order:
+        ra, rb = find(int(la[i])), find(int(lb[i]))
+        if ra == rb:
+            continue
+        parent[max(ra, rb)] = min(ra, rb)
+        cells = _trace(int(pa[i]), came, dist) + _trace(int(pb[i]), came, dist)
+        path[cells] = True
+        ys, xs = np.divmod(np.array(cells), w)
+        found.append({
+            "at_mm": [round((float(xs.mean()) - w / 2) * pitch, 2),
+                      round((h / 2 - float(ys.mean())) * pitch, 2)],
+            "length_mm": round(len(cells) * pitch, 2),
+            "width_mm": round((2 * math.ceil((width - 1) / 2) + 1) * pitch, 2),
+        })
+        joined += 1
+        if joined == count:
+            break
+    added = morph.dilate(path.reshape(h, w), math.ceil((width - 1) / 2))
+    return added, found
+
+
+def _grow(labels: np.ndarray, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Breadth-first growth of every metal piece through open cells (4-neighbours)."""
+    h, w = labels.shape
+    n = h * w
+    owner = labels.ravel().copy()
+    passable = open_.ravel()
+    dist = np.where(owner > 0, 0, -1).astype(np.int32)
+    came = np.full(n, -1, np.int64)
+    frontier = np.nonzero(owner > 0)[0]
+    step = 0
+    while frontier.size:
+        step += 1
+        grown = []
+        for offset in (-w, w, -1, 1):
+            nb = frontier + offset
+            ok = (nb >= 0) & (nb < n)
+            if offset == -1:
+                ok &= frontier % w != 0
+            elif offset == 1:
+                ok &= frontier % w != w - 1
+            src, nb = frontier[ok], nb[ok]
+            fresh = passable[nb] & (dist[nb] < 0)
+            src, nb = src[fresh], nb[fresh]
+            nb, first = np.unique(nb, return_index=True)
+            src = src[first]
+            dist[nb] = step
+            owner[nb] = owner[src]
+            came[nb] = src
+            grown.append(nb)
+        frontier = np.concatenate(grown)
+    return owner, dist, came
+
+
+def _trace(cell: int, came: np.ndarray, dist: np.ndarray) -> list[int]:
+    cells = []
+    while dist[cell] > 0:
+        cells.append(cell)
+        cell = int(came[cell])
+    return cells
+
+
+def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> Image.Image:
+    """Scale the grid up smoothly; bilinear + threshold keeps every metal piece joined.
+
+    Only the image circle's square is scaled (outside it all is plate).
+    """
+    cells = result.open.shape[0]
+    side = math.ceil(image_px)
+    offset = (canvas_px - side) // 2
+    scale = cells / canvas_px  # grid cells per output pixel
+    box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
+    grid = Image.fromarray(result.open.astype(np.uint8) * 255)
+    square = grid.resize((side, side), Image.Resampling.BILINEAR, box=box)
+    square = square.point(lambda v: 255 if v > 128 else 0)
+    return _in_disc(square, canvas_px, offset).convert("1", dither=Image.Dither.NONE)

@@ -1,0 +1,84 @@
+"""LED patterns from a drawing: its palette as light, and small pixel images."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+MAX_COLOURS = 6
+MIN_SATURATION = 0.3  # below this a colour reads as white light, not as a colour
+MIN_SHARE = 0.03  # palette entries smaller than this share of the coloured ink are noise
+WHITE = "#ffffff"
+
+
+def palette(light: np.ndarray, alpha: np.ndarray) -> list[tuple[str, float]]:
+    """Up to six light colours of the ink, weighted by area; paper and grey ink excluded.
+
+    `light` is each pixel's light colour (H x W x 3, 0..1, peak channel 1).
+    A drawing without colour gives [("#ffffff", 1.0)]: it is shown in white light.
+    """
+    ink = alpha > 0.5
+    colours = light[ink]
+    if colours.shape[0] == 0:
+        return [(WHITE, 1.0)]
+    sat = colours.max(axis=1) - colours.min(axis=1)
+    vivid = colours[sat >= MIN_SATURATION]
+    if vivid.shape[0] < max(20, 0.02 * colours.shape[0]):
+        return [(WHITE, 1.0)]
+    vivid = vivid[:: max(1, vivid.shape[0] // 100_000)]
+    strip = Image.fromarray(np.round(vivid[None] * 255).astype(np.uint8), "RGB")
+    quant = strip.quantize(colors=MAX_COLOURS, method=Image.Quantize.MEDIANCUT)
+    counts = np.bincount(np.asarray(quant).ravel(), minlength=MAX_COLOURS)
+    table = np.array(quant.getpalette()[: 3 * MAX_COLOURS], float).reshape(-1, 3)[: counts.size]
+    merged: list[list[float]] = []  # [r, g, b, count]; close shades count as one colour
+    for index in np.argsort(-counts):
+        if counts[index] == 0:
+            continue
+        rgb = table[index]
+        for entry in merged:
+            if np.abs(np.array(entry[:3]) - rgb).max() < 48:
+                entry[3] += counts[index]
+                break
+        else:
+            merged.append([*rgb.tolist(), float(counts[index])])
+    total = sum(e[3] for e in merged)
+    result = []
+    for r, g, b, n in sorted(merged, key=lambda e: -e[3]):
+        if n / total < MIN_SHARE:
+            continue
+        peak = max(r, g, b, 1.0)
+        hexcode = "#{:02x}{:02x}{:02x}".format(*(round(255 * c / peak) for c in (r, g, b)))
+        result.append((hexcode, n))
+    kept = sum(n for _, n in result)
+    return [(h, round(float(n / kept), 3)) for h, n in result]
+
+
+_LEVELS = np.arange(256) / 255.0
+_LINEAR = np.where(_LEVELS <= 0.04045, _LEVELS / 12.92, ((_LEVELS + 0.055) / 1.055) ** 2.4)
+
+
+def _to_linear(srgb8: np.ndarray) -> np.ndarray:
+    """8-bit sRGB to linear light 0..1 through a table."""
+    return _LINEAR.astype(np.float32)[srgb8]
+
+
+def _to_srgb(linear: np.ndarray) -> np.ndarray:
+    linear = np.clip(linear, 0.0, 1.0)
+    return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
+
+
+def pixel_image(glow: np.ndarray, width: int, height: int) -> Image.Image:
+    """The drawing as light on black (`glow`: H x W x 3 uint8 sRGB) at width x height,
+    letterboxed, each LED the area average of its patch in linear light (so thin
+    strokes dim rather than vanish)."""
+    linear = _to_linear(glow)
+    h, w = glow.shape[:2]
+    scale = min(width / w, height / h)
+    fit_w, fit_h = max(1, round(w * scale)), max(1, round(h * scale))
+    out = np.zeros((height, width, 3), np.float32)
+    top, left = (height - fit_h) // 2, (width - fit_w) // 2
+    for channel in range(3):
+        plane = Image.fromarray(linear[..., channel].astype(np.float32), "F")
+        small = plane.resize((fit_w, fit_h), Image.Resampling.BOX)
+        out[top : top + fit_h, left : left + fit_w, channel] = np.asarray(small)
+    return Image.fromarray(np.round(_to_srgb(out) * 255).astype(np.uint8), "RGB")
