@@ -356,4 +356,7 @@ def load_looks(library: Any, known: dict[str, Look]) -> tuple[int, list[Look]]:
 
 def run(config: SiteConfig) -> int:
     setup_logging()
+    # Conversions run in worker threads; with CPython's default 5 ms GIL switch interval a
+    # busy worker could hold a frame back by 5 ms, well past the jitter target.
+    sys.setswitchinterval(0.0005)
     return asyncio.run(Daemon(config).run())
