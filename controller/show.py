@@ -420,6 +420,8 @@ class Show:
             look = self.looks.get(artwork or "")
             path = gobo_image_for(fixture, look) if look else None
             slot = wheel_slot(fixture, artwork) if artwork else None
+            if fixture.wheel_slots and slot is None:
+                continue  # not in this wheel: the fixture shows the wheel's own slot
             output.set_gobo_image(fixture.name, slot, path)
 
     def _fixture(self, name: str) -> Any:
@@ -446,7 +448,19 @@ class Show:
 
 
 def gobo_image_for(fixture: Any, look: Look) -> Any:
-    """The artwork's gobo file made for this fixture's kind and size (any gobo as a fallback)."""
+    """The artwork's gobo file made for exactly this fixture (kind, size, flip, keystone);
+    failing that one of its kind and size, then any gobo image."""
+    from artwork.targets import gobo_target
+
+    try:
+        exact = "gobo-" + gobo_target(
+            fixture.gobo_kind, size=fixture.gobo_size, image_mm=fixture.gobo_image_mm,
+            flip=fixture.flip, keystone=fixture.keystone,
+        ).key
+    except ValueError:
+        exact = ""
+    if exact in look.gobo_images:
+        return look.gobo_images[exact]
     prefix = f"gobo-{fixture.gobo_kind}-{fixture.gobo_size}"
     keys = sorted(look.gobo_images)
     for key in keys:

@@ -217,3 +217,32 @@ def test_persisted_state_shape(tmp_path: Path) -> None:
     state = show.persisted()
     assert isinstance(state, PersistedState)
     assert state.current_artwork == show.playlist.current
+
+
+def test_simulated_projector_shows_the_artwork_in_its_gate(tmp_path: Path) -> None:
+    from PIL import Image, ImageStat
+
+    from hardware.outputs import create_output
+
+    site = dict(SITE)
+    site["output"] = [{"name": "sim", "type": "simulated"}]
+    site["fixture"] = [{"name": "projector", "profile": "generic-led-gobo", "output": "sim",
+                        "universe": 1, "address": 1, "gobo_kind": "glass", "gobo_size": "M"}]
+    config = parse_site_config(site, tmp_path / "site.toml")
+    sim = create_output(config.patch.outputs[0], config.patch.fixtures)
+    looks = []
+    for artwork, shade in (("aaaa00000000", 0), ("bbbb00000000", 255)):
+        path = tmp_path / f"{artwork}.png"
+        Image.new("L", (200, 200), shade).save(path)  # black gobo: no light; white: all light
+        looks.append(Look(artwork, "", ((1.0, 1.0, 1.0),), {}, {"gobo-glass-M": path}))
+    show = Show(config, {"sim": sim}, clock=Clock(at("20:00")))
+    show.set_library(looks, at("20:00"))
+
+    def brightness(now: float) -> float:
+        show.send(show.step(now))
+        return ImageStat.Stat(sim.render((200, 150)).convert("L")).mean[0]
+
+    dark_gobo = brightness(at("20:00") + 30)
+    assert show.playlist.current == "aaaa00000000"
+    show.play("bbbb", None, "test")
+    assert brightness(at("20:00") + 60) > dark_gobo + 1.0
