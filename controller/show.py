@@ -82,7 +82,7 @@ class Show:
             config.site.latitude, config.site.longitude, config.site.timezone
         )
         self.tz = ZoneInfo(config.site.timezone)
-        self.overrides = {k: v for k, v in self.overrides.items() if k in self.fixtures}
+        self.overrides = self._valid_overrides(self.overrides)
         self.identifying = {k: v for k, v in self.identifying.items() if k in self.fixtures}
         self._segment = None
         self._gates = {}
@@ -365,7 +365,7 @@ class Show:
     def _restore(self, state: PersistedState) -> None:
         state = state.without_expired(self._clock())
         self.blackout_state = state.blackout
-        self.overrides = {k: v for k, v in state.overrides.items() if k in self.fixtures}
+        self.overrides = self._valid_overrides(state.overrides)
         self.master = state.master
         # position 0 is also the default: only a saved artwork makes it a real position
         self._restored_position = state.playlist_position if state.current_artwork else None
@@ -379,6 +379,20 @@ class Show:
         if position is not None and 0 <= position < len(self.approved):
             self.playlist = replace(self.playlist, cursor=self.approved[position])
         self._restored_position = None
+
+    def _valid_overrides(self, overrides: Mapping[str, Override]) -> dict[str, Override]:
+        """Overrides the current patch can still take (a reload may remove a fixture)."""
+        valid = {}
+        for name, override in overrides.items():
+            try:
+                if name not in self.fixtures:
+                    raise ValueError(f"unknown fixture '{name}'")
+                self.assembler.assemble({name: override.values})
+            except ValueError as exc:
+                log.warning("override of %s dropped: %s", name, exc)
+                continue
+            valid[name] = override
+        return valid
 
     def _persist(self) -> None:
         if self._save is not None:

@@ -246,3 +246,18 @@ def test_simulated_projector_shows_the_artwork_in_its_gate(tmp_path: Path) -> No
     assert show.playlist.current == "aaaa00000000"
     show.play("bbbb", None, "test")
     assert brightness(at("20:00") + 60) > dark_gobo + 1.0
+
+
+def test_saved_override_the_patch_cannot_take_is_dropped(tmp_path: Path) -> None:
+    from controller.statestore import Override
+
+    state = PersistedState(overrides={
+        "gone": Override({"red": 1.0}, None, "gobo set"),
+        "wash": Override({"pan": 0.5}, None, "gobo set"),
+        "gobo": Override({"blue": 1.0}, None, "gobo set"),
+    })
+    save_state(tmp_path / "show-state.json", state)
+    show, clock = make_show(tmp_path, at("15:00"))
+    assert list(show.overrides) == ["gobo"]
+    show.step(clock.now)  # frames still assemble
+    assert show.last_values["gobo"]["blue"] == 1.0
