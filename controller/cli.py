@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "controller.commands.daemon",
     "controller.commands.sun",
     "controller.commands.schedule",
+    "controller.commands.convert",
 )
 
 
