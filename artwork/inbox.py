@@ -1,0 +1,355 @@
+"""The watched inbox: drawings dropped in a folder enter the library, nothing is ever lost.
+
+A file is taken only when complete: after a move within the inbox, or once no
+process holds it open (inotify open/close events) and it has been closed after
+writing or its size and mtime have stayed unchanged for settings.stable_seconds
+(polling fallback, files found at start-up, files moved in from elsewhere). Accepted
+files leave the inbox only after the library has committed them; refused ones
+move to inbox/rejected/ beside NAME.reason.txt. Conversion runs in one worker
+thread so the show's frame loop never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchdog.events import (
+    DirMovedEvent,
+    FileClosedEvent,
+    FileClosedNoWriteEvent,
+    FileMovedEvent,
+    FileOpenedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from artwork.ingest import RejectedDrawing
+from artwork.library import AddResult, Library, Target, fsync_dir, sanitize_name
+from artwork.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REJECTED_DIR = "rejected"
+_IGNORED_SUFFIXES = (".part", ".tmp", "~", ".crdownload", ".partial", ".swp", ".reason.txt")
+_IGNORED_NAMES = {"thumbs.db", "desktop.ini"}
+_TICK_SECONDS = 0.2
+_RESCAN_SECONDS = 30.0  # safety net for lost events (inotify queue overflow)
+# An open count left over from lost events must not hold a file forever.
+_STALE_OPEN_SECONDS = 3600.0
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden, temporary and system files that are never drawings."""
+    lowered = name.lower()
+    return (
+        lowered.startswith(".")  # dotfiles, .DS_Store, ._AppleDouble
+        or lowered.endswith(_IGNORED_SUFFIXES)
+        or lowered in _IGNORED_NAMES
+    )
+
+
+@dataclass(frozen=True)
+class InboxOutcome:
+    """What happened to one inbox file: added (maybe as a duplicate) or refused."""
+
+    source: Path
+    result: AddResult | None = None
+    reason: str | None = None
+    moved_to: Path | None = None
+
+
+@dataclass
+class _Candidate:
+    signature: tuple[int, int] | None = None
+    changed_at: float = field(default_factory=time.monotonic)
+    closed: bool = False  # closed after writing, or moved in: complete now
+    open_count: int = 0  # writers (or readers) holding it open, from inotify
+
+
+class _Events(FileSystemEventHandler):
+    """Forwards watchdog's thread events into the asyncio loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, inbox: Inbox) -> None:
+        self.loop = loop
+        self.inbox = inbox
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type == "deleted":
+            return
+        if isinstance(event, DirMovedEvent):
+            self.loop.call_soon_threadsafe(self.inbox._scan_dir, Path(os.fsdecode(event.dest_path)))
+            return
+        if event.is_directory:
+            return
+        if isinstance(event, FileMovedEvent):
+            path, kind = Path(os.fsdecode(event.dest_path)), "complete"
+        else:
+            path = Path(os.fsdecode(event.src_path))
+            kind = {
+                FileOpenedEvent: "opened",
+                FileClosedEvent: "closed",
+                FileClosedNoWriteEvent: "closed_no_write",
+            }.get(type(event), "changed")
+        self.loop.call_soon_threadsafe(self.inbox._note, path, kind)
+
+
+class Inbox:
+    def __init__(
+        self,
+        inbox_dir: Path,
+        library: Library,
+        targets_provider: Callable[[], Sequence[Target]],
+        settings: Settings,
+        on_added: Callable[[InboxOutcome], object] | None = None,
+        on_rejected: Callable[[InboxOutcome], object] | None = None,
+        force_polling: bool = False,
+    ) -> None:
+        self.inbox_dir = Path(inbox_dir)
+        self._real_inbox = self.inbox_dir.resolve()
+        self.library = library
+        self.targets_provider = targets_provider
+        self.settings = settings
+        self.on_added = on_added
+        self.on_rejected = on_rejected
+        self.force_polling = force_polling
+        self.observer_kind = ""  # "inotify" or "polling" once running
+        self._candidates: dict[Path, _Candidate] = {}
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gobo-inbox")
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    def _eligible(self, path: Path) -> bool:
+        try:
+            relative = path.relative_to(self.inbox_dir)
+        except ValueError:
+            return False
+        parts = relative.parts
+        if not parts or parts[0] == REJECTED_DIR or any(is_ignored(part) for part in parts):
+            return False
+        # A symlinked folder must not lead out of the inbox (a symlinked file is refused later).
+        return path.parent.resolve().is_relative_to(self._real_inbox)
+
+    def _walk(self, top: Path) -> Iterator[Path]:
+        # followlinks=False: a symlinked folder never leads the scan out of the inbox.
+        for directory, dirs, names in os.walk(top, followlinks=False):
+            here = Path(directory)
+            dirs[:] = sorted(
+                d for d in dirs if self._eligible(here / d) and not (here / d).is_symlink()
+            )
+            for name in sorted(names):
+                if self._eligible(here / name):
+                    yield here / name
+
+    def pending_files(self) -> list[Path]:
+        """Every file in the inbox that would be ingested, oldest first."""
+        if not self.inbox_dir.is_dir():
+            return []
+        return sorted(self._walk(self.inbox_dir), key=_mtime)
+
+    def _scan_dir(self, top: Path) -> None:
+        for path in self._walk(top):
+            self._note(path, "found")
+
+    def _note(self, path: Path, kind: str) -> None:
+        if not self._eligible(path):
+            return
+        candidate = self._candidates.setdefault(path, _Candidate())
+        if kind == "found":
+            # Found by a scan: a file untouched for a while counts as already stable.
+            with contextlib.suppress(OSError):
+                age = max(0.0, time.time() - path.lstat().st_mtime)
+                candidate.changed_at = min(candidate.changed_at, time.monotonic() - age)
+        elif kind == "opened":
+            candidate.open_count += 1
+        elif kind in ("closed", "closed_no_write"):
+            candidate.open_count = max(0, candidate.open_count - 1)
+            candidate.closed = candidate.closed or kind == "closed"
+        elif kind == "complete":
+            candidate.closed = True
+        else:
+            candidate.closed = False
+            candidate.changed_at = time.monotonic()
+        self._wake.set()
+
+    def _ready(self) -> list[Path]:
+        now = time.monotonic()
+        ready = []
+        for path, candidate in list(self._candidates.items()):
+            try:
+                info = path.lstat()
+            except FileNotFoundError:
+                del self._candidates[path]
+                continue
+            signature = (info.st_size, info.st_mtime_ns)
+            if signature != candidate.signature:
+                if candidate.signature is not None:
+                    candidate.changed_at = now
+                candidate.signature = signature
+            quiet = now - candidate.changed_at
+            if candidate.open_count and quiet < _STALE_OPEN_SECONDS:
+                continue  # still being written (or read) by someone
+            if candidate.closed or quiet >= self.settings.stable_seconds:
+                ready.append(path)
+        return ready
+
+    # -- processing --------------------------------------------------------------------------
+
+    def credit_for(self, path: Path) -> str | None:
+        """The subfolder a drawing was dropped in names its artist."""
+        parts = path.relative_to(self.inbox_dir).parts[:-1]
+        return " / ".join(sanitize_name(part) for part in parts) or None
+
+    def ingest(self, path: Path) -> InboxOutcome:
+        """Add one inbox file to the library, or move it to rejected/ with the reason (sync)."""
+        try:
+            result = self.library.add(
+                path, self.credit_for(path), self.targets_provider(), self.settings
+            )
+        except RejectedDrawing as exc:
+            return self._reject(path, str(exc))
+        except Exception as exc:  # a converter bug must not take the daemon down
+            log.exception("inbox: %s could not be converted", path)
+            return self._reject(
+                path,
+                f"could not be converted because of an internal error ({type(exc).__name__}); "
+                "a technician can retry it with `gobo artwork add`",
+            )
+        # Only now, with the library entry committed and synced, may the inbox copy go.
+        path.unlink(missing_ok=True)
+        fsync_dir(path.parent)
+        return InboxOutcome(source=path, result=result)
+
+    def _reject(self, path: Path, reason: str) -> InboxOutcome:
+        relative = path.relative_to(self.inbox_dir)
+        folder = self.inbox_dir / REJECTED_DIR
+        for part in relative.parts[:-1]:
+            folder = folder / sanitize_name(part)
+        folder.mkdir(parents=True, exist_ok=True)
+        destination = move_without_overwrite(path, folder, sanitize_name(path.name))
+        note = destination.with_name(destination.name + ".reason.txt")
+        text = (
+            f"{path.name} was not added to the gobo library: {reason}.\n"
+            "Fix it and drop it into the inbox again.\n"
+        )
+        _write_synced(note, text)
+        log.warning("inbox: refused %s: %s", relative, reason)
+        return InboxOutcome(source=path, reason=reason, moved_to=destination)
+
+    def process_existing(self) -> list[InboxOutcome]:
+        """Ingest every file now in the inbox, one by one (start-up, tests, CLI)."""
+        return [self.ingest(path) for path in self.pending_files()]
+
+    # -- the daemon's loop -------------------------------------------------------------------
+
+    def _start_observer(self, loop: asyncio.AbstractEventLoop) -> BaseObserver:
+        handler = _Events(loop, self)
+        if not self.force_polling:
+            observer: BaseObserver = Observer()
+            try:
+                observer.schedule(handler, str(self.inbox_dir), recursive=True)
+                observer.start()
+                self.observer_kind = "inotify"
+                return observer
+            except OSError as exc:  # inotify limits reached, or not supported here
+                log.warning("inbox: inotify unavailable (%s); polling instead", exc)
+                with contextlib.suppress(Exception):
+                    observer.stop()
+        observer = PollingObserver(timeout=max(0.5, min(self.settings.stable_seconds, 2.0)))
+        observer.schedule(handler, str(self.inbox_dir), recursive=True)
+        observer.start()
+        self.observer_kind = "polling"
+        return observer
+
+    async def run(self) -> None:
+        """Watch until stop(); files already present are processed first."""
+        loop = asyncio.get_running_loop()
+        self.inbox_dir.mkdir(parents=True, exist_ok=True)
+        self._stop.clear()
+        observer = self._start_observer(loop)
+        try:
+            self._scan_dir(self.inbox_dir)
+            last_scan = time.monotonic()
+            while not self._stop.is_set():
+                for path in self._ready():
+                    if self._stop.is_set():
+                        break
+                    self._candidates.pop(path, None)
+                    outcome = await loop.run_in_executor(self._executor, self.ingest, path)
+                    self._report(outcome)
+                if time.monotonic() - last_scan > _RESCAN_SECONDS:
+                    self._scan_dir(self.inbox_dir)
+                    last_scan = time.monotonic()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), _TICK_SECONDS)
+        finally:
+            observer.stop()
+            await loop.run_in_executor(None, observer.join, 5.0)
+
+    def _report(self, outcome: InboxOutcome) -> None:
+        callback = self.on_added if outcome.result is not None else self.on_rejected
+        if callback is None:
+            return
+        try:
+            callback(outcome)
+        except Exception:  # a listener's bug must not stop the inbox
+            log.exception("inbox: callback failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+
+def move_without_overwrite(source: Path, folder: Path, name: str) -> Path:
+    """Move source into folder as name, or name-2, name-3... never replacing a file."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    for attempt in range(1, 10_000):
+        suffix = f".{ext}" if ext else ""
+        candidate = folder / (name if attempt == 1 else f"{stem}-{attempt}{suffix}")
+        try:
+            os.link(source, candidate, follow_symlinks=False)  # fails if it exists: no overwrite
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
+                raise
+            if candidate.exists() or candidate.is_symlink():  # no hard links here (vfat, SMB)
+                continue
+            os.rename(source, candidate)
+            fsync_dir(folder)
+            return candidate
+        fsync_dir(folder)
+        source.unlink()
+        fsync_dir(source.parent)
+        return candidate
+    raise OSError(f"no free name for {name} in {folder}")
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0

@@ -1,0 +1,194 @@
+"""`gobo artwork ...`: the library from the command line.
+
+Works directly on the SQLite library in [paths] state, so it needs no running
+daemon; the daemon sees the changes through the shared database (WAL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from artwork import Library, RejectedDrawing
+from artwork.contact_sheet import write_contact_sheet
+from artwork.library import STATUSES, ArtworkRecord, LibraryError
+from controller.artwork_targets import targets_for_patch
+from controller.commands.common import (
+    CommandFailed,
+    UsageError,
+    add_common_options,
+    add_json_option,
+    load_config,
+    new_command,
+    print_json,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "artwork", help="the artwork library", description="the artwork library"
+    )
+    add_common_options(parser)
+    commands = parser.add_subparsers(dest="artwork_command", metavar="ACTION")
+    commands.required = True
+
+    listing = new_command(commands, "list", "list artworks, oldest first", run_list)
+    listing.add_argument("--status", choices=STATUSES, help="only artworks with this status")
+    add_json_option(listing)
+
+    show = new_command(commands, "show", "one artwork's record and files", run_show)
+    show.add_argument("id", help="artwork id or a unique prefix of it")
+    add_json_option(show)
+
+    for name, status, text in (
+        ("approve", "approved", "let the show project an artwork"),
+        ("retire", "retired", "take an artwork out of the show, keeping it"),
+        ("reject", "rejected", "refuse an artwork (kept in the library, never shown)"),
+    ):
+        command = new_command(commands, name, text, run_status)
+        command.add_argument("id", help="artwork id or a unique prefix of it")
+        command.set_defaults(new_status=status)
+        add_json_option(command)
+
+    preview = new_command(
+        commands, "preview", "print (or copy) an artwork's preview PNG", run_preview
+    )
+    preview.add_argument("id", help="artwork id or a unique prefix of it")
+    preview.add_argument("--out", metavar="FILE", help="copy the preview to FILE")
+
+    add = new_command(commands, "add", "ingest drawings as the inbox would", run_add)
+    add.add_argument("files", nargs="+", metavar="FILE", help="drawing files (left in place)")
+    add.add_argument("--credit", metavar="NAME", help="who made them (default: none)")
+    add_json_option(add)
+
+    sheet = new_command(commands, "sheet", "write a contact sheet of the library", run_sheet)
+    sheet.add_argument("--out", metavar="FILE", required=True, help="PNG file to write")
+    sheet.add_argument("--status", choices=STATUSES, help="only artworks with this status")
+
+
+@contextmanager
+def _library(args: argparse.Namespace) -> Iterator[Library]:
+    config = load_config(args)
+    try:
+        yield Library(config.state_dir)
+    except LibraryError as exc:
+        raise CommandFailed(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise CommandFailed(f"library {config.state_dir}/library.sqlite3: {exc}") from None
+    except PermissionError as exc:
+        raise CommandFailed(f"{exc.filename}: permission denied (run as the gobo user?)") from None
+
+
+def _line(record: ArtworkRecord) -> str:
+    added = record.added_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    colour = record.palette[0][0] if record.palette else "-"
+    return (
+        f"{record.id}  {record.status:<8}  {added}  {colour:<7}  "
+        f"{record.credit or '-'}  ({record.original_name})"
+    )
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        records = library.list(args.status)
+    if args.json:
+        print_json([record.to_json() for record in records])
+    elif not records:
+        print("no artworks" + (f" with status {args.status}" if args.status else ""))
+    else:
+        for record in records:
+            print(_line(record))
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        record = library.get(args.id)
+        files = library.files(record.id)
+    if args.json:
+        print_json({**record.to_json(), "files": {k: str(v) for k, v in files.items()}})
+        return 0
+    print(f"id:        {record.id}  (sha256 {record.sha256})")
+    print(f"status:    {record.status}")
+    print(f"credit:    {record.credit or '-'}")
+    print(f"original:  {record.original_name} -> {record.original}")
+    print(f"added:     {record.added_at.astimezone().isoformat(timespec='seconds')}")
+    if record.approved_at:
+        print(f"approved:  {record.approved_at.astimezone().isoformat(timespec='seconds')}")
+    print("palette:   " + ", ".join(f"{c} {w:.0%}" for c, w in record.palette))
+    for warning in record.warnings:
+        print(f"warning:   {warning}")
+    for name, path in files.items():
+        print(f"file:      {name:<20} {path}")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        record = library.set_status(args.id, args.new_status)
+    if args.json:
+        print_json(record.to_json())
+    else:
+        print(f"{record.id} is now {record.status}")
+    return 0
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        preview = library.files(args.id).get("preview")
+    if preview is None:
+        raise CommandFailed(f"artwork {args.id} has no preview.png")
+    if args.out:
+        out = Path(args.out)
+        try:
+            shutil.copyfile(preview, out)
+        except OSError as exc:
+            raise CommandFailed(f"{out}: {exc.strerror}") from None
+        preview = out
+    print(preview)
+    return 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    targets = targets_for_patch(config.patch)
+    results: list[dict[str, object]] = []
+    with _library(args) as library:
+        for name in args.files:
+            path = Path(name)
+            if not path.exists() and not path.is_symlink():
+                raise UsageError(f"{name}: no such file")
+            try:
+                added = library.add(path, args.credit, targets, config.artwork)
+            except RejectedDrawing as exc:
+                results.append({"file": name, "result": "refused", "reason": str(exc)})
+                continue
+            result = "duplicate" if added.duplicate else "added"
+            results.append({"file": name, "result": result, **added.record.to_json()})
+    if args.json:
+        print_json(results)
+    else:
+        for entry in results:
+            if entry["result"] == "refused":
+                print(f"refused   {entry['file']}: {entry['reason']}")
+            else:
+                print(f"{entry['result']:<9} {entry['id']} {entry['status']:<8} {entry['file']}")
+    refused = [entry for entry in results if entry["result"] == "refused"]
+    if refused:
+        raise CommandFailed(f"{len(refused)} of {len(results)} files refused")
+    return 0
+
+
+def run_sheet(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        records = library.list(args.status)
+    try:
+        out = write_contact_sheet(records, Path(args.out))
+    except OSError as exc:
+        raise CommandFailed(f"{args.out}: {exc.strerror or exc}") from None
+    print(f"{out} ({len(records)} artworks)")
+    return 0
