@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "controller.commands.sun",
     "controller.commands.schedule",
     "controller.commands.convert",
+    "controller.commands.artwork",
 )
 
 
