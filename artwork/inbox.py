@@ -234,6 +234,8 @@ class Inbox:
         return InboxOutcome(source=path, result=result)
 
     def _reject(self, path: Path, reason: str) -> InboxOutcome:
+        if not os.path.lexists(path):  # taken meanwhile by another process (CLI and daemon)
+            return InboxOutcome(source=path, reason=f"gone from the inbox ({reason})")
         relative = path.relative_to(self.inbox_dir)
         folder = self.inbox_dir / REJECTED_DIR
         for part in relative.parts[:-1]:

@@ -144,3 +144,19 @@ def test_list_empty_and_human_output(tmp_path, capsys, make_drawing):
     assert gobo(capsys, "--config", site, "artwork", "list")[1] == "no artworks\n"
     with pytest.raises(SystemExit):  # argparse: bad status is a usage error (exit 2)
         main(["--config", site, "artwork", "list", "--status", "shown"])
+
+
+def test_inbox_once(tmp_path, capsys, make_drawing):
+    site = str(write_site(tmp_path, approval=False))
+    make_drawing(tmp_path / "inbox" / "Aino" / "sun.png", seed=4)
+    (tmp_path / "inbox" / "readme.png").write_text("not a drawing")
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "inbox", "--json")
+    assert code == 0
+    rows = {Path(row["file"]).name: row for row in json.loads(out)}
+    assert rows["sun.png"]["result"] == "added"
+    assert rows["readme.png"]["result"] == "refused"
+    assert Path(rows["readme.png"]["moved_to"]) == tmp_path / "inbox" / "rejected" / "readme.png"
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "list", "--json")
+    [record] = json.loads(out)
+    assert (record["id"], record["credit"]) == (rows["sun.png"]["id"], "Aino")
+    assert gobo(capsys, "--config", site, "artwork", "inbox")[1].endswith("nothing waiting\n")

@@ -261,3 +261,10 @@ def test_real_drawing_via_the_inbox(tmp_path, drawings_dir):
     assert outcome.result.record.credit == "David Revoy"
     assert outcome.result.record.original.read_bytes() == source.read_bytes()
     assert not dropped.exists()
+
+
+def test_file_taken_by_another_process_meanwhile(tmp_path):
+    inbox = make_inbox(tmp_path)
+    outcome = inbox.ingest(inbox.inbox_dir / "vanished.png")
+    assert outcome.result is None and outcome.reason.startswith("gone from the inbox")
+    assert not (inbox.inbox_dir / "rejected").exists()

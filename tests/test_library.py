@@ -203,3 +203,23 @@ def test_two_processes_adding_at_once(tmp_path, make_drawing):
     with sqlite3.connect(library.db_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert len(list((Path(state) / "originals").iterdir())) == 9
+
+
+def test_async_add_runs_off_the_event_loop(tmp_path, make_drawing):
+    import asyncio
+    import threading
+
+    library = Library(tmp_path / "state")
+    source = make_drawing(tmp_path / "async.png", seed=8)
+    loop_thread = threading.get_ident()
+    seen: list[int] = []
+    original_add = library.add
+
+    def add_recording_thread(*args):
+        seen.append(threading.get_ident())
+        return original_add(*args)
+
+    library.add = add_recording_thread  # type: ignore[method-assign]
+    result = asyncio.run(library.add_async(source, None, PIXELS, settings()))
+    assert result.record.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert seen and seen[0] != loop_thread

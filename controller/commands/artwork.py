@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from artwork import Library, RejectedDrawing
+from artwork import Inbox, Library, RejectedDrawing
 from artwork.contact_sheet import write_contact_sheet
 from artwork.library import STATUSES, ArtworkRecord, LibraryError
 from controller.artwork_targets import targets_for_patch
@@ -64,6 +64,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("files", nargs="+", metavar="FILE", help="drawing files (left in place)")
     add.add_argument("--credit", metavar="NAME", help="who made them (default: none)")
     add_json_option(add)
+
+    inbox = new_command(
+        commands, "inbox", "take the drawings waiting in the inbox now, once", run_inbox
+    )
+    add_json_option(inbox)
 
     sheet = new_command(commands, "sheet", "write a contact sheet of the library", run_sheet)
     sheet.add_argument("--out", metavar="FILE", required=True, help="PNG file to write")
@@ -180,6 +185,35 @@ def run_add(args: argparse.Namespace) -> int:
     refused = [entry for entry in results if entry["result"] == "refused"]
     if refused:
         raise CommandFailed(f"{len(refused)} of {len(results)} files refused")
+    return 0
+
+
+def run_inbox(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    with _library(args) as library:
+        inbox = Inbox(
+            config.inbox_dir, library, lambda: targets_for_patch(config.patch), config.artwork
+        )
+        outcomes = inbox.process_existing()
+    rows = [
+        {
+            "file": str(outcome.source),
+            "result": "refused" if outcome.result is None
+            else "duplicate" if outcome.result.duplicate else "added",
+            "id": outcome.result.record.id if outcome.result else None,
+            "reason": outcome.reason,
+            "moved_to": str(outcome.moved_to) if outcome.moved_to else None,
+        }
+        for outcome in outcomes
+    ]
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        print(f"{config.inbox_dir}: nothing waiting")
+    else:
+        for row in rows:
+            detail = row["id"] if row["id"] else f"{row['reason']} -> {row['moved_to']}"
+            print(f"{row['result']:<9} {row['file']}: {detail}")
     return 0
 
 
