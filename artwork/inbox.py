@@ -16,6 +16,7 @@ import contextlib
 import errno
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -221,6 +222,8 @@ class Inbox:
             )
         except RejectedDrawing as exc:
             return self._reject(path, str(exc))
+        except (OSError, sqlite3.Error):
+            raise  # the site's problem (disk full, locked database), not the drawing's: retry later
         except Exception as exc:  # a converter bug must not take the daemon down
             log.exception("inbox: %s could not be converted", path)
             return self._reject(
@@ -290,7 +293,13 @@ class Inbox:
                     if self._stop.is_set():
                         break
                     self._candidates.pop(path, None)
-                    outcome = await loop.run_in_executor(self._executor, self.ingest, path)
+                    try:
+                        outcome = await loop.run_in_executor(self._executor, self.ingest, path)
+                    except (OSError, sqlite3.Error) as exc:
+                        # e.g. a full disk or a folder without write permission: the file
+                        # stays in the inbox and the next rescan tries it again.
+                        log.error("inbox: cannot process %s: %s", path, exc)
+                        continue
                     self._report(outcome)
                 if time.monotonic() - last_scan > _RESCAN_SECONDS:
                     self._scan_dir(self.inbox_dir)

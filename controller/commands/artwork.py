@@ -86,6 +86,8 @@ def _library(args: argparse.Namespace) -> Iterator[Library]:
         raise CommandFailed(f"library {config.state_dir}/library.sqlite3: {exc}") from None
     except PermissionError as exc:
         raise CommandFailed(f"{exc.filename}: permission denied (run as the gobo user?)") from None
+    except OSError as exc:
+        raise CommandFailed(f"{exc.filename or config.state_dir}: {exc.strerror or exc}") from None
 
 
 def _line(record: ArtworkRecord) -> str:
