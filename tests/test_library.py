@@ -223,3 +223,18 @@ def test_async_add_runs_off_the_event_loop(tmp_path, make_drawing):
     result = asyncio.run(library.add_async(source, None, PIXELS, settings()))
     assert result.record.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
     assert seen and seen[0] != loop_thread
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("sun.png", "sun.png"),
+    ("../../etc/passwd", "passwd"),
+    ("C:\\Users\\x\\kissa.jpg", "kissa.jpg"),
+    ("bad\nname\x1b.png", "bad_name_.png"),
+    ("...hidden.png", "hidden.png"),
+    ("", "drawing"),
+    ("a" * 300 + ".png", "a" * 116 + ".png"),
+])
+def test_names_are_sanitised(raw, clean):
+    from artwork.library import sanitize_name
+
+    assert sanitize_name(raw) == clean
