@@ -1,0 +1,150 @@
+"""Safe decoding: formats by content, orientation, transparency, limits, clear refusals."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from artwork import RejectedDrawing, Settings, load_drawing
+from artwork.ingest import HEIC_SUPPORTED
+
+
+def _drawing(mode: str = "RGB") -> Image.Image:
+    """White sheet with a black square in the left half."""
+    image = Image.new("RGB", (64, 48), "white")
+    image.paste((0, 0, 0), (8, 8, 24, 40))
+    return image.convert(mode)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "mode"),
+    [
+        ("JPEG", "photo.png", "RGB"),  # JPEG data named .png
+        ("PNG", "pal.jpg", "P"),
+        ("WEBP", "a.webp", "RGB"),
+        ("TIFF", "scan.tif", "RGB"),
+        ("BMP", "old.bmp", "L"),
+        ("PNG", "cmyk.png", "L"),
+        ("TIFF", "cmyk.tif", "CMYK"),
+    ],
+)
+def test_formats_detected_by_content(tmp_path: Path, fmt: str, name: str, mode: str) -> None:
+    path = tmp_path / name
+    _drawing(mode).save(path, fmt)
+    image = load_drawing(path, Settings())
+    assert image.mode == "RGB" and image.size == (64, 48)
+    pixels = np.asarray(image)
+    assert pixels[24, 16].max() < 40  # the square stays dark
+    assert pixels[24, 50].min() > 215  # the paper stays light
+
+
+def test_transparency_becomes_paper_not_black(tmp_path: Path) -> None:
+    rgba = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    rgba.paste((200, 0, 0, 255), (10, 10, 20, 20))
+    rgba.save(tmp_path / "a.png")
+    pal = Image.new("P", (40, 40), 0)
+    pal.putpalette([0, 0, 0, 0, 0, 255])
+    pal.paste(1, (10, 10, 20, 20))
+    pal.save(tmp_path / "p.png", transparency=0)
+    for name in ("a.png", "p.png"):
+        pixels = np.asarray(load_drawing(tmp_path / name, Settings()))
+        assert tuple(pixels[0, 0]) == (255, 255, 255)
+        assert pixels[15, 15].max() > 150 and pixels[15, 15].min() < 30
+
+
+def test_sixteen_bit_grey_is_scaled_not_clipped(tmp_path: Path) -> None:
+    values = np.full((32, 32), 65535, np.uint16)
+    values[:, :16] = 1000
+    values[:, 16:20] = 32896  # half grey
+    Image.fromarray(values).save(tmp_path / "deep.png")
+    pixels = np.asarray(load_drawing(tmp_path / "deep.png", Settings()))
+    assert pixels[0, 0, 0] < 10 and pixels[0, 30, 0] == 255
+    assert 120 <= pixels[0, 17, 0] <= 135
+
+
+def test_gif_first_frame(tmp_path: Path) -> None:
+    frames = [Image.new("L", (32, 32), v) for v in (0, 128, 255)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    assert np.asarray(load_drawing(tmp_path / "anim.gif", Settings())).max() < 10
+
+
+def test_exif_orientation_applied(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    _drawing().save(tmp_path / "phone.jpg", exif=exif)
+    image = load_drawing(tmp_path / "phone.jpg", Settings())
+    assert image.size == (48, 64)
+    # The square on the left of the stored picture is at the top after rotating clockwise.
+    assert np.asarray(image)[16, 24].max() < 60
+
+
+def test_jpeg_decoded_at_working_size(tmp_path: Path) -> None:
+    Image.new("RGB", (4000, 3000), "white").save(tmp_path / "big.jpg")
+    image = load_drawing(tmp_path / "big.jpg", Settings(), working_px=1600)
+    assert max(image.size) == 1600 and image.size[0] / image.size[1] == pytest.approx(4 / 3, 0.01)
+
+
+def _png_header_only(path: Path, width: int, height: int) -> None:
+    """A PNG that claims a size but holds almost no data: a bomb's signature."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data)
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(("side", "mp"), [(7000, 49), (12000, 144)])
+def test_decompression_bomb_refused_from_header(tmp_path: Path, side: int, mp: int) -> None:
+    before = Image.MAX_IMAGE_PIXELS
+    _png_header_only(tmp_path / "bomb.png", side, side)
+    with pytest.raises(RejectedDrawing) as caught:
+        load_drawing(tmp_path / "bomb.png", Settings(max_pixels=40_000_000))
+    assert caught.value.reason == f"too large: {mp} MP (limit 40 MP)"
+    assert before == Image.MAX_IMAGE_PIXELS  # the process-wide limit is left as it was
+
+
+def test_pixel_limit_below_pillows_warning(tmp_path: Path) -> None:
+    _drawing().save(tmp_path / "d.png")
+    with pytest.raises(RejectedDrawing, match=r"^too large: "):
+        load_drawing(tmp_path / "d.png", Settings(max_pixels=2000))
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"hello, not a picture\n", "not an image file"),
+        (b"", "empty file"),
+        (b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64, "HEIC photo: export it as JPEG"),
+    ],
+)
+def test_plain_reasons(tmp_path: Path, content: bytes, reason: str) -> None:
+    if reason.startswith("HEIC") and HEIC_SUPPORTED:
+        pytest.skip("pillow-heif is installed: HEIC is decoded, not refused")
+    (tmp_path / "x.png").write_bytes(content)
+    with pytest.raises(RejectedDrawing) as caught:
+        load_drawing(tmp_path / "x.png", Settings())
+    assert caught.value.reason == reason
+
+
+def test_truncated_and_oversized_files(tmp_path: Path) -> None:
+    _drawing().save(tmp_path / "whole.jpg")
+    data = (tmp_path / "whole.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 3])
+    with pytest.raises(RejectedDrawing, match="damaged image file"):
+        load_drawing(tmp_path / "cut.jpg", Settings())
+    too_large = r"^too large: [\d.e-]+ MB file \(limit 0\.0001 MB\)$"
+    with pytest.raises(RejectedDrawing, match=too_large):
+        load_drawing(tmp_path / "whole.jpg", Settings(max_file_mb=0.0001))
+    with pytest.raises(RejectedDrawing, match="cannot read the file"):
+        load_drawing(tmp_path / "missing.png", Settings())
