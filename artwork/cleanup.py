@@ -170,24 +170,54 @@ def _rectify(photo: Image.Image, quad: list[tuple[float, float]]) -> Image.Image
 
 
 def _flatten_light(image: Image.Image, rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """Divide out the paper's own light: a closing over ~9% of the sheet, smoothed.
+    """Divide out the paper's own light (which also white-balances it).
 
-    Estimated on a 160 px thumbnail with whatever is not paper painted paper-coloured.
+    On a 160 px thumbnail (non-paper painted paper-coloured) a closing over ~9 %
+    of the sheet follows shadows and steps. A filled area wider than that would
+    pass for paper, so where the closing is far darker or more colourful than a
+    smooth cubic fitted to the bright paper, the fitted surface is used instead.
     """
     small = image.copy()
     small.thumbnail((160, 160), Image.Resampling.BOX)
-    s = np.asarray(small, np.float32)
+    s = np.asarray(small, np.float32) / 255.0
     mask = Image.fromarray(paper.astype(np.uint8) * 255).resize(small.size, Image.Resampling.BOX)
     inside = np.asarray(mask) > 127
-    fill = np.median(s[inside], axis=0) if inside.any() else np.full(3, 255.0, np.float32)
+    fill = np.median(s[inside], axis=0) if inside.any() else np.ones(3, np.float32)
     s = np.where(inside[..., None], s, fill)
-    base = Image.fromarray(np.round(s).astype(np.uint8), "RGB")
+    base = Image.fromarray(np.round(s * 255).astype(np.uint8), "RGB")
     # Closing (max then min): strokes vanish, but a step such as a sheet on a whiter
     # background stays a step instead of casting a dark halo into the paper.
     base = base.filter(ImageFilter.MaxFilter(15)).filter(ImageFilter.MinFilter(15))
-    base = base.filter(ImageFilter.GaussianBlur(2))
-    bg = np.asarray(base.resize(image.size, Image.Resampling.BILINEAR), np.float32) / 255.0
+    closed = np.asarray(base, np.float32) / 255.0
+    smooth = _paper_surface(s)
+    lum_ratio = closed.mean(axis=2) / np.maximum(smooth.mean(axis=2), 1e-3)
+    colourful = _saturation(closed) - _saturation(smooth) > 0.12
+    est = np.where(((lum_ratio < 0.6) | colourful)[..., None], smooth, closed)
+    est_img = Image.fromarray(np.round(np.clip(est, 0, 1) * 255).astype(np.uint8), "RGB")
+    est_img = est_img.filter(ImageFilter.GaussianBlur(2))
+    bg = np.asarray(est_img.resize(image.size, Image.Resampling.BILINEAR), np.float32) / 255.0
     return np.clip(rgb / np.maximum(bg, 0.05), 0.0, 1.0)
+
+
+def _saturation(rgb: np.ndarray) -> np.ndarray:
+    top = rgb.max(axis=2)
+    return (top - rgb.min(axis=2)) / np.maximum(top, 1e-3)
+
+
+def _paper_surface(small: np.ndarray) -> np.ndarray:
+    """Cubic surface per channel through the bright pixels (paper), ink rejected iteratively."""
+    h, w = small.shape[:2]
+    y, x = np.mgrid[-1 : 1 : h * 1j, -1 : 1 : w * 1j]
+    terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y,
+                      x**3, x * x * y, x * y * y, y**3], axis=-1).reshape(-1, 10)
+    value = small.mean(axis=2).ravel()
+    use = value >= np.percentile(value, 40)
+    fitted = np.empty_like(small.reshape(-1, 3))
+    for _ in range(3):
+        coef, *_ = np.linalg.lstsq(terms[use], small.reshape(-1, 3)[use], rcond=None)
+        fitted = terms @ coef
+        use = value > fitted.mean(axis=1) * 0.9
+    return fitted.reshape(h, w, 3).astype(np.float32)
 
 
 def _separate_ink(

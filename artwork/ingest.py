@@ -67,7 +67,7 @@ def load_drawing(path: Path, settings: Settings, working_px: int | None = None) 
     limit = settings.max_file_mb * 1024 * 1024
     if size > limit:
         raise RejectedDrawing(
-            f"too large: {size / 1048576:.1f} MB file (limit {settings.max_file_mb:g} MB)"
+            f"too large: {size / 1048576:.3g} MB file (limit {settings.max_file_mb:g} MB)"
         )
     if size == 0:
         raise RejectedDrawing("empty file")
