@@ -1,0 +1,118 @@
+"""`gobo convert`, settings, refusals, and no metadata from the original in any output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from artwork import (
+    RejectedDrawing,
+    Settings,
+    SettingsError,
+    convert_drawing,
+    gobo_target,
+    parse_settings,
+)
+
+GOBO = [sys.executable, "-m", "controller.cli"]
+
+
+def _photo_with_gps(path: Path) -> Path:
+    image = Image.new("RGB", (640, 480), (235, 232, 225))
+    d = ImageDraw.Draw(image)
+    d.ellipse((200, 120, 440, 360), outline=(40, 40, 160), width=14)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0132] = "2026:06:01 12:00:00"
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (61.0, 29.0, 52.08)
+    gps[3] = "E"
+    gps[4] = (23.0, 45.0, 39.6)
+    image.save(path, "JPEG", exif=exif, icc_profile=b"\0" * 128)
+    assert Image.open(path).getexif().get_ifd(0x8825)  # the GPS really is in the source
+    return path
+
+
+def test_no_metadata_survives(tmp_path: Path) -> None:
+    src = _photo_with_gps(tmp_path / "home.jpg")
+    result = convert_drawing(src, tmp_path / "out", [gobo_target("steel"),
+                                                     gobo_target("colour")], Settings())
+    written = [p for p in result.files.values() if p.suffix == ".png"]
+    assert len(written) == 4
+    for path in written:
+        data = path.read_bytes()
+        for marker in (b"Exif", b"eXIf", b"iCCP", b"tEXt", b"iTXt", b"zTXt", b"PhoneMaker",
+                       b"2026:06:01"):
+            assert marker not in data, (path.name, marker)
+        with Image.open(path) as image:
+            assert not image.getexif()
+            assert "icc_profile" not in image.info and "exif" not in image.info
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_blank_page_refused(tmp_path: Path) -> None:
+    Image.new("RGB", (400, 300), (240, 238, 230)).save(tmp_path / "blank.png")
+    with pytest.raises(RejectedDrawing) as caught:
+        convert_drawing(tmp_path / "blank.png", tmp_path / "out", [gobo_target("glass")],
+                        Settings())
+    assert caught.value.reason == "blank: no drawing found"
+
+
+def test_settings_defaults_and_errors() -> None:
+    default = parse_settings({})
+    assert default == Settings()
+    assert (default.max_file_mb, default.max_pixels, default.require_approval) == (40, 40e6, False)
+    assert (default.min_bridge_mm, default.stable_seconds, default.min_image_px) == (0.4, 2.0, 3543)
+    custom = parse_settings({"require_approval": True, "min_bridge_mm": 0.5, "max_pixels": 24e6})
+    assert custom.require_approval and custom.min_bridge_mm == 0.5
+    assert custom.max_pixels == 24_000_000 and isinstance(custom.max_pixels, int)
+    for table, key, words in [
+        ({"max_file_mb": "big"}, "artwork.max_file_mb", "must be a number"),
+        ({"require_approval": 1}, "artwork.require_approval", "true or false"),
+        ({"min_image_px": 1000}, "artwork.min_image_px", "outside"),
+        ({"max_pixels": 1.5e6 + 0.5}, "artwork.max_pixels", "whole number"),
+        ({"colour_mode": "x"}, "artwork.colour_mode", "unknown key"),
+    ]:
+        with pytest.raises(SettingsError) as caught:
+            parse_settings(table)
+        assert caught.value.key == key and words in caught.value.message
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GOBO, *args], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_cli_convert_real_photo(drawings_dir: Path, tmp_path: Path) -> None:
+    src = drawings_dir / "animdraw_char4_original_img.png"
+    done = _run("convert", str(src), "--out", str(tmp_path / "o"), "--gobo-kind", "steel",
+                "--pixels", "16x6", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data["files"]) == {"cleaned", "gobo-steel-B", "gobo-steel-B.json", "pixels-16x6",
+                                  "preview", "palette"}
+    assert all(Path(p).is_file() for p in data["files"].values())
+    assert data["manifest"]["gobos"]["steel-B"]["kind"] == "steel"
+    plain = _run("convert", str(src), "--out", str(tmp_path / "p"), "--gobo-size", "M", "--flip")
+    assert plain.returncode == 0, plain.stderr
+    assert "gobo-glass-M-flip" in plain.stdout and "palette: #" in plain.stdout
+
+
+def test_cli_refusals_and_bad_usage(tmp_path: Path) -> None:
+    (tmp_path / "notes.png").write_text("shopping list")
+    refused = _run("convert", str(tmp_path / "notes.png"), "--out", str(tmp_path / "o"))
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        f"gobo: {tmp_path / 'notes.png'}: refused: not an image file"
+    ]
+    for bad in (["--pixels", "16by6"], ["--gobo-kind", "wood"], ["--gobo-size", "Q"],
+                ["--keystone", "20"]):
+        done = _run("convert", str(tmp_path / "notes.png"), "--out", str(tmp_path / "o"), *bad)
+        assert done.returncode == 2, bad
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
