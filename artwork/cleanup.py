@@ -184,11 +184,9 @@ def _flatten_light(image: Image.Image, rgb: np.ndarray, paper: np.ndarray) -> np
     inside = np.asarray(mask) > 127
     fill = np.median(s[inside], axis=0) if inside.any() else np.ones(3, np.float32)
     s = np.where(inside[..., None], s, fill)
-    base = Image.fromarray(np.round(s * 255).astype(np.uint8), "RGB")
     # Closing (max then min): strokes vanish, but a step such as a sheet on a whiter
     # background stays a step instead of casting a dark halo into the paper.
-    base = base.filter(ImageFilter.MaxFilter(15)).filter(ImageFilter.MinFilter(15))
-    closed = np.asarray(base, np.float32) / 255.0
+    closed = _square_rank(_square_rank(s, 7, np.maximum), 7, np.minimum)
     smooth = _paper_surface(s)
     lum_ratio = closed.mean(axis=2) / np.maximum(smooth.mean(axis=2), 1e-3)
     colourful = _saturation(closed) - _saturation(smooth) > 0.12
@@ -197,6 +195,20 @@ def _flatten_light(image: Image.Image, rgb: np.ndarray, paper: np.ndarray) -> np
     est_img = est_img.filter(ImageFilter.GaussianBlur(2))
     bg = np.asarray(est_img.resize(image.size, Image.Resampling.BILINEAR), np.float32) / 255.0
     return np.clip(rgb / np.maximum(bg, 0.05), 0.0, 1.0)
+
+
+def _square_rank(a: np.ndarray, radius: int, pick: np.ufunc) -> np.ndarray:
+    """Max or min over a (2r+1)^2 square, separably, edges replicated."""
+    for axis in (0, 1):
+        n = a.shape[axis]
+        pad = [(0, 0)] * a.ndim
+        pad[axis] = (radius, radius)
+        wide = np.pad(a, pad, mode="edge")
+        out = wide.take(np.arange(n), axis=axis)
+        for shift in range(1, 2 * radius + 1):
+            out = pick(out, wide.take(np.arange(shift, shift + n), axis=axis))
+        a = out
+    return a
 
 
 def _saturation(rgb: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,9 @@ def convert_drawing(
         raise RejectedDrawing("blank: no drawing found") from None
     out_dir.mkdir(parents=True, exist_ok=True)
     cleaned_path = out_dir / "cleaned.png"
-    _save(cleaned.image, cleaned_path)
-    result = _derive(cleaned.image, out_dir, targets, settings)
+    with _Writer() as writer:
+        writer.save(cleaned.image, cleaned_path)
+        result = _derive(cleaned.image, out_dir, targets, settings, writer)
     result.files = {"cleaned": cleaned_path, **result.files}
     result.warnings = cleaned.warnings + result.warnings
     result.manifest = {
@@ -75,7 +77,8 @@ def convert_targets(
     """Derive (more) targets from a stored cleaned.png without redoing cleanup."""
     cleaned = load_drawing(Path(cleaned_png), settings, None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return _derive(cleaned, out_dir, targets, settings)
+    with _Writer() as writer:
+        return _derive(cleaned, out_dir, targets, settings, writer)
 
 
 def _derive(
@@ -83,6 +86,7 @@ def _derive(
     out_dir: Path,
     targets: Sequence[GoboTarget | PixelTarget],
     settings: Settings,
+    writer: _Writer,
 ) -> Conversion:
     alpha = gobo.ink_alpha(cleaned)
     if not (alpha > 0.5).any():
@@ -99,7 +103,7 @@ def _derive(
     for target in targets:
         if isinstance(target, PixelTarget):
             path = out_dir / f"{target.key}.png"
-            _save(led.pixel_image(glow, target.width, target.height), path)
+            writer.save(led.pixel_image(glow, target.width, target.height), path)
             files[target.key] = path
             pixels[target.key] = {
                 "file": path.name, "width": target.width, "height": target.height,
@@ -107,16 +111,16 @@ def _derive(
                 "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
             }
             continue
-        image, info = render_gobo(alpha_img, glow, where, target, settings)
+        image, info, small = render_gobo(alpha_img, glow, where, target, settings)
         path = out_dir / f"gobo-{target.key}.png"
-        _save(image, path)
+        writer.save(image, path)
         info = {"file": path.name, **info}
         _write_json(out_dir / f"gobo-{target.key}.json", info)
         files[f"gobo-{target.key}"] = path
         files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
         gobos[target.key] = info
-        if shown is None and target.keystone is None:
-            shown = image.convert("L")
+        if shown is None and small is not None and target.keystone is None:
+            shown = small  # the steel grid: the preview shows its bridges
             if target.flip:  # the audience sees it un-mirrored
                 shown = shown.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     if shown is None:
@@ -125,7 +129,7 @@ def _derive(
         matrix = gobo.canvas_matrix(plain, size, size * plain.image_mm / plain.outer_mm, where)
         shown = gobo.render(alpha_img, matrix, size, size * plain.image_mm / plain.outer_mm)
     preview_path = out_dir / "preview.png"
-    _save(preview.projected(shown, colours[0][0]), preview_path)
+    writer.save(preview.projected(shown, colours[0][0]), preview_path)
     palette_doc = {
         "colours": [{"hex": h, "weight": w} for h, w in colours],
         "main": colours[0][0],
@@ -150,8 +154,10 @@ def render_gobo(
     where: gobo.Placement,
     target: GoboTarget,
     settings: Settings,
-) -> tuple[Image.Image, dict[str, Any]]:
+) -> tuple[Image.Image, dict[str, Any], Image.Image | None]:
+    """The artwork, its manifest, and for steel the stencil grid (a small picture of it)."""
     image_px = settings.min_image_px
+    small = None
     canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
     changes: list[dict] = []
     if target.kind == "steel":
@@ -164,6 +170,7 @@ def render_gobo(
         steel = gobo.make_steel(grid, pitch, settings)
         changes = steel.changes
         image = gobo.steel_image(steel, canvas_px, image_px)
+        small = Image.fromarray(steel.open.astype(np.uint8) * 255)
     else:
         matrix = gobo.canvas_matrix(target, canvas_px, image_px, where)
         if target.kind == "colour":
@@ -201,7 +208,25 @@ def render_gobo(
             "beam_deg": beam,
             "top_width_change_percent": round(keystone.top_width_change(tilt, beam), 2),
         }
-    return image, info
+    return image, info, small
+
+
+class _Writer:
+    """Writes PNGs on a helper thread while the next target is computed (zlib drops the
+    GIL); leaving the block waits for every file and re-raises any write error."""
+
+    def __enter__(self) -> _Writer:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-png")
+        self._pending: list[Future[None]] = []
+        return self
+
+    def save(self, image: Image.Image, path: Path) -> None:
+        self._pending.append(self._pool.submit(_save, image, path))
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+        for job in self._pending:
+            job.result()
 
 
 def _save(image: Image.Image, path: Path) -> None:

@@ -12,7 +12,7 @@ import threading
 import warnings
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from artwork.settings import Settings
 
@@ -108,11 +108,24 @@ def _decode(image: Image.Image, working_px: int | None) -> Image.Image:
         image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)  # animations: the first frame
-    oriented = ImageOps.exif_transpose(image)
-    flat = _on_white(oriented)
+    orientation = image.getexif().get(0x0112, 1)
+    flat = _on_white(image)
     if working_px and max(flat.size) > working_px:
         flat.thumbnail((working_px, working_px), Image.Resampling.BOX, reducing_gap=2.0)
-    return flat
+    # Rotating after shrinking is cheaper; the fresh image carries no EXIF along.
+    return _ORIENT[orientation](flat) if orientation in _ORIENT else flat
+
+
+_T = Image.Transpose
+_ORIENT = {  # EXIF orientation -> what turns the stored pixels upright
+    2: lambda im: im.transpose(_T.FLIP_LEFT_RIGHT),
+    3: lambda im: im.transpose(_T.ROTATE_180),
+    4: lambda im: im.transpose(_T.FLIP_TOP_BOTTOM),
+    5: lambda im: im.transpose(_T.TRANSPOSE),
+    6: lambda im: im.transpose(_T.ROTATE_270),
+    7: lambda im: im.transpose(_T.TRANSVERSE),
+    8: lambda im: im.transpose(_T.ROTATE_90),
+}
 
 
 def _on_white(image: Image.Image) -> Image.Image:

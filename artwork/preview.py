@@ -7,7 +7,7 @@ import functools
 import numpy as np
 from PIL import Image, ImageFilter
 
-PREVIEW_PX = 800
+PREVIEW_PX = 640
 
 
 def hex_to_rgb(code: str) -> tuple[float, float, float]:
@@ -28,8 +28,8 @@ def _pavement() -> np.ndarray:
 def projected(light_mask: Image.Image, colour: str) -> Image.Image:
     """`light_mask`: L image, 255 where light passes (a gobo as seen from the audience)."""
     mask = light_mask.convert("L").resize((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BOX)
-    sharp = np.asarray(mask.filter(ImageFilter.GaussianBlur(1.2)), np.float32) / 255
-    glow = np.asarray(mask.filter(ImageFilter.GaussianBlur(14)), np.float32) / 255
+    sharp = np.asarray(mask.filter(ImageFilter.GaussianBlur(1.0)), np.float32) / 255
+    glow = np.asarray(mask.filter(ImageFilter.GaussianBlur(11)), np.float32) / 255
     ground = _pavement()
     light = (sharp * 0.9 + glow * 0.5)[..., None] * np.array(hex_to_rgb(colour), np.float32)
     # Lit asphalt reflects the light; grain shows through the beam as on a real path.
