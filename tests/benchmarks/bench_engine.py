@@ -167,10 +167,17 @@ level = 1.0
     return config
 
 
-def fill_library(root: Path, config: Path, count: int) -> None:
-    """`gobo artwork add` of small generated drawings (the real ingest path)."""
+def fill_library(root: Path, config_path: Path, count: int) -> None:
+    """Small generated drawings through the library's real ingest (conversion included)."""
     from PIL import Image, ImageDraw
 
+    from artwork.library import Library
+    from controller.artwork_targets import targets_for_patch
+    from controller.config import load_site_config
+
+    config = load_site_config(config_path)
+    library = Library(config.state_dir)
+    targets = targets_for_patch(config.patch)
     drawings = root / "drawings"
     drawings.mkdir()
     for n in range(count):
@@ -179,13 +186,10 @@ def fill_library(root: Path, config: Path, count: int) -> None:
         hue = (n * 47) % 255
         draw.ellipse((60 + n % 50, 40, 300, 260 - n % 40), outline=(hue, 80, 255 - hue), width=12)
         draw.line((40, 280 - n % 30, 360, 30 + n % 60), fill=(255 - hue, hue, 60), width=10)
-        image.save(drawings / f"drawing-{n:03d}.png")
-    files = sorted(str(p) for p in drawings.iterdir())
-    for start in range(0, len(files), 50):
-        subprocess.run(
-            [sys.executable, "-m", "controller", "--config", str(config), "artwork", "add",
-             *files[start:start + 50]], check=True, capture_output=True, timeout=3600,
-        )
+        draw.text((20 + n % 200, 20), str(n), fill=(0, 0, 0))
+        path = drawings / f"drawing-{n:03d}.png"
+        image.save(path)
+        library.add(path, f"bench {n}", targets, config.artwork)
 
 
 def rss_mb(pid: int) -> float:
@@ -232,14 +236,14 @@ def daemon_figures(seconds: float, artworks: int) -> None:
             daemon.wait(timeout=10)
     period = 1 / 40
     span = stamps[-1] - stamps[0]
-    # deviation of each packet from the ideal 40 Hz grid through the first one
-    offsets = [(s - stamps[0]) - round((s - stamps[0]) / period) * period for s in stamps]
-    intervals = sorted(abs((b - a) - period) * 1000 for a, b in pairwise(stamps))
-    grid = sorted(abs(o) * 1000 for o in offsets)
-    print(f"receiver: {len(stamps)} ArtDmx packets in {span:.1f} s = "
-          f"{(len(stamps) - 1) / span:.2f} Hz; interval deviation p99 "
-          f"{intervals[int(0.99 * len(intervals))]:.2f} ms, max {intervals[-1]:.2f} ms; "
-          f"grid deviation p99 {grid[int(0.99 * len(grid))]:.2f} ms, max {grid[-1]:.2f} ms")
+    # An output sends a universe only when it changed (plus keep-alives), so a packet may skip
+    # frames: jitter is each interval's distance from the nearest whole number of periods.
+    intervals = [b - a for a, b in pairwise(stamps)]
+    jitter = sorted(abs(i - round(i / period) * period) * 1000 for i in intervals)
+    print(f"receiver: {len(stamps)} ArtDmx packets in {span:.1f} s ({(len(stamps) - 1) / span:.2f}"
+          f" Hz, frames with no change are not resent); interval jitter p50 "
+          f"{statistics.median(jitter):.2f} ms, p99 {jitter[int(0.99 * len(jitter))]:.2f} ms,"
+          f" max {jitter[-1]:.2f} ms")
     frame = status.get("frame", {})
     print(f"daemon's own stats: {frame.get('fps')} fps, {frame.get('late')} late, "
           f"jitter p99 {frame.get('jitter_p99_ms')} ms, max {frame.get('jitter_max_ms')} ms; "
