@@ -53,7 +53,7 @@ def inject(data: list[int]) -> None:
 
 
 class Site:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, extra: str = "") -> None:
         self.root = root
         self.config = root / "site.toml"
         self.osc_port = free_udp_port()
@@ -91,7 +91,7 @@ output = "sim"
 universe = 1
 address = 1
 gobo_kind = "glass"
-""")
+""" + extra)
         self.process: subprocess.Popen[bytes] | None = None
         self.log = root / "daemon.log"
 
@@ -209,3 +209,29 @@ def test_bad_input_never_kills_it(site: Site) -> None:
     assert site.status()["outputs"]["main"]["state"] == "ok"
     assert site.gobo("set", "wash", "green=1").returncode == 0
     wait_for("still driving olad", wash_on_olad([255, 0, 255, 0]))
+
+
+ALWAYS = """
+[show]
+window_fade_seconds = 1
+[[schedule.window]]
+name = "always"
+start = "12:00"
+end = "11:59"
+level = 1.0
+"""
+
+
+def test_drawing_dropped_in_the_inbox_is_shown(tmp_path: Path, make_drawing: Any) -> None:
+    need(ensure_olad(), "olad not answering on 127.0.0.1:9090 (bash tests/support/olad.sh start)")
+    site = Site(tmp_path, ALWAYS)
+    site.start()
+    try:
+        assert site.status()["why"] == "no approved artwork"
+        make_drawing(tmp_path / "inbox" / "Aino" / "cat.png", seed=3)
+        status = wait_for("artwork shown", lambda: (s := site.status()) and s["artwork"] and s)
+        assert status["credit"] == "Aino" and status["state"] == "showing"
+        assert f"showing {status['artwork']} (Aino)" in site.gobo("why").stdout
+        wait_for("wash lit by the artwork", lambda: olad_dmx(UNIVERSE)[0] > 0)
+    finally:
+        site.stop()
