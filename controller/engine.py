@@ -119,31 +119,13 @@ def scheduled_values(
     x = crossfade_fraction(t, state)
     previous = looks.get(state.previous) if state.previous else None
     if x >= 1.0 or previous is None:
-        return scale_intensity(fixture_look(fixture, current, t), scale)
+        return fixture_look(fixture, current, t, scale)
     if is_gobo_fixture(fixture):
         # a gobo cannot morph: dim out on the old one, swap in the dark, dim in on the new one
         if x < 0.5:
-            return scale_intensity(fixture_look(fixture, previous, t), scale * (1.0 - 2.0 * x))
-        return scale_intensity(fixture_look(fixture, current, t), scale * (2.0 * x - 1.0))
-    blended = blend(fixture_look(fixture, previous, t), fixture_look(fixture, current, t), x)
-    return scale_intensity(blended, scale)
-
-
-def blend(a: Values, b: Values, x: float) -> Values:
-    """Linear crossfade of numeric attributes and pixel cells; others switch at the midpoint."""
-    out: Values = {}
-    for key in a.keys() | b.keys():
-        va, vb = a.get(key, 0.0), b.get(key, 0.0)
-        if key == "pixels" or (isinstance(va, float) and isinstance(vb, float)):
-            out[key] = va + (vb - va) * x  # numbers, or numpy pixel arrays
-        else:
-            out[key] = va if x < 0.5 else vb
-    return out
-
-
-def scale_intensity(values: Values, scale: float) -> Values:
-    values["intensity"] = values.get("intensity", 1.0) * scale
-    return values
+            return fixture_look(fixture, previous, t, scale * (1.0 - 2.0 * x))
+        return fixture_look(fixture, current, t, scale * (2.0 * x - 1.0))
+    return fixture_look(fixture, current, t, scale, fading_from=previous, x=x)
 
 
 def scale_light(values: Values, scale: float) -> Values:

@@ -166,18 +166,19 @@ def is_gobo_fixture(fixture: Any) -> bool:
     return bool(getattr(fixture, "gobo_kind", None)) or "gobo" in fixture.attributes
 
 
-def fixture_look(fixture: Any, look: Look, t: float) -> dict[str, Any]:
-    """Attribute values of one fixture for one artwork at full level (intensity 0..1)."""
+def fixture_look(
+    fixture: Any, look: Look, t: float, scale: float = 1.0,
+    fading_from: Look | None = None, x: float = 1.0,
+) -> dict[str, Any]:
+    """Attribute values of one fixture for one artwork, intensity times `scale`.
+
+    With `fading_from`, washes and pixels crossfade their colours from that artwork's
+    (x = 0) to this one's (x = 1); intensity and breathing run on unchanged.
+    """
     attributes = fixture.attributes
-    phase = fixture_phase(fixture.name)
     values: dict[str, Any] = {}
-    pixels = getattr(fixture, "pixels", None)
-    if pixels:
-        values["pixels"] = pixel_cells(look, pixels, drift_colour(look.colours, t, phase))
-        values["intensity"] = breathing(t, phase)
-        return values
     if is_gobo_fixture(fixture):
-        # gobo fixtures lead with the main colour and drift slowly; breathing is shallow
+        # gobo fixtures lead with the main colour and drift slowly, all in step
         values.update(colour_attributes(drift_colour(look.colours, t), attributes))
         slot = wheel_slot(fixture, look.artwork_id)
         if slot is not None:
@@ -186,11 +187,25 @@ def fixture_look(fixture: Any, look: Look, t: float) -> dict[str, Any]:
             values["gobo_rotation"] = rotation_angle(t)
         elif "rotation_speed" in attributes:
             values["rotation_speed"] = ROTATION_SPEED
-        values["intensity"] = breathing(t)
+        values["intensity"] = breathing(t) * scale
         return values
-    values.update(colour_attributes(drift_colour(look.colours, t, phase), attributes))
-    values["intensity"] = breathing(t, phase)
+    phase = fixture_phase(fixture.name)
+    colour = drift_colour(look.colours, t, phase)
+    old = drift_colour(fading_from.colours, t, phase) if fading_from is not None else colour
+    if fixture.pixels:
+        cells = pixel_cells(look, fixture.pixels, colour)
+        if fading_from is not None:
+            before = pixel_cells(fading_from, fixture.pixels, old)
+            cells = before + (cells - before) * x
+        values["pixels"] = cells
+    else:
+        values.update(colour_attributes(mix(old, colour, x), attributes))
+    values["intensity"] = breathing(t, phase) * scale
     return values
+
+
+def mix(a: RGB, b: RGB, x: float) -> RGB:
+    return (a[0] + (b[0] - a[0]) * x, a[1] + (b[1] - a[1]) * x, a[2] + (b[2] - a[2]) * x)
 
 
 def wheel_slot(fixture: Any, artwork_id: str) -> int | None:
