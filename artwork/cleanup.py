@@ -69,8 +69,9 @@ def _find_paper(photo: Image.Image, result: Cleaned) -> np.ndarray | None:
     What is not paper: large, thick regions reaching the frame's edge that are
     mostly mid-tone, unlike ink (dark strokes on bright paper) - a table, a hand,
     cloth. Blue/violet saturated regions count as ink (markers), skin and wood
-    do not. A sheet seen whole with four corners is rectified (result.image is
-    replaced); one cut by the frame is masked.
+    do not. Shading on the paper fades in; a table or hand has an edge, so only
+    regions with a sharp outline count. A sheet seen whole with four corners is
+    rectified (result.image is replaced); one cut by the frame is masked.
     """
     small = photo.copy()
     small.thumbnail((_SMALL, _SMALL), Image.Resampling.BOX)
@@ -92,7 +93,11 @@ def _find_paper(photo: Image.Image, result: Cleaned) -> np.ndarray | None:
     mid = (value > 0.3 * paper_value) & (value < 0.85 * paper_value) & ~inky
     mid_share = np.bincount(labels.ravel(), mid.ravel(), minlength=count + 1) / np.maximum(sizes, 1)
     rim = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    foreign = [k for k in rim if k and sizes[k] > 0.015 * labels.size and mid_share[k] > 0.6]
+    foreign = [
+        k for k in rim
+        if k and sizes[k] > 0.015 * labels.size and mid_share[k] > 0.6
+        and _edge_strength(value, labels == k) > 0.08
+    ]
     if not foreign:
         return None
     sheet = _fill_holes(~morph.dilate(np.isin(labels, foreign), 2))
@@ -111,6 +116,21 @@ def _find_paper(photo: Image.Image, result: Cleaned) -> np.ndarray | None:
     )
     big = Image.fromarray(sheet.astype(np.uint8) * 255)
     return np.asarray(big.resize(photo.size, Image.Resampling.BILINEAR)) > 127
+
+
+def _edge_strength(value: np.ndarray, region: np.ndarray) -> float:
+    """Mean brightness step across the region's outline (excluding the frame)."""
+    outline = morph.dilate(region, 1) & ~region
+    outline[[0, -1], :] = False
+    outline[:, [0, -1]] = False
+    if not outline.any():
+        return 0.0
+    grad = np.zeros_like(value)
+    grad[1:-1, 1:-1] = np.maximum(
+        np.abs(value[2:, 1:-1] - value[:-2, 1:-1]), np.abs(value[1:-1, 2:] - value[1:-1, :-2])
+    )
+    # The region's outline may sit a pixel or two off the true edge: look nearby.
+    return float(_square_rank(grad, 3, np.maximum)[outline].mean())
 
 
 def _otsu(values: np.ndarray) -> float:
