@@ -18,7 +18,7 @@ from typing import Any
 
 from controller.clock import ClockTrust, JumpDetector
 from controller.config import ConfigError, SiteConfig, load_site_config
-from controller.control import ControlServer
+from controller.control import ControlError, ControlServer
 from controller.frameloop import FrameLoop
 from controller.looks import Look, look_from_record, read_palette_file
 from controller.osc import OscServer
@@ -72,14 +72,21 @@ class Daemon:
         config = self.config
         state_path = config.state_dir / STATE_FILE
         config.state_dir.mkdir(parents=True, exist_ok=True)
-        self.outputs = await open_outputs(config)
         self.show = Show(
             config,
-            self.outputs,
             persisted=load_state(state_path),
             save=lambda state: save_state(state_path, state),
             frame_stats=lambda: self.frameloop.stats().as_dict() if self.frameloop else {},
         )
+        # The socket first: a second daemon for the site must stop before touching outputs.
+        self.control = ControlServer(config.control.socket, config.control.group, self.show)
+        try:
+            await self.control.start()
+        except (ControlError, OSError) as exc:
+            log.error("cannot open the control socket: %s", exc)
+            return 1
+        self.outputs = await open_outputs(config)
+        self.show.outputs = self.outputs
         self.show.clock_trusted = self.clock.trusted()
         try:
             await self._load_library()
@@ -96,13 +103,7 @@ class Daemon:
         if config.osc.enabled:
             self.osc = OscServer(config.osc, self.show)
             await self._guard("OSC", self.osc.start())
-        self.control = ControlServer(
-            config.control.socket,
-            config.control.group,
-            self.show,
-            osc_stats=self.osc.stats if self.osc else None,
-        )
-        await self.control.start()
+            self.control.osc_stats = self.osc.stats
         self.recorder = self._open_runlog()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)

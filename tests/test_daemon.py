@@ -209,6 +209,13 @@ def test_bad_input_never_kills_it(site: Site) -> None:
     assert site.status()["outputs"]["main"]["state"] == "ok"
     assert site.gobo("set", "wash", "green=1").returncode == 0
     wait_for("still driving olad", wash_on_olad([255, 0, 255, 0]))
+    # a second daemon for the same site refuses to start and leaves the first alone
+    site.config.write_text(good)
+    second = subprocess.run([*GOBO, "daemon", "--config", str(site.config)], cwd=site.root,
+                            capture_output=True, text=True, timeout=20)
+    assert second.returncode == 1 and "already answering" in second.stdout
+    assert site.status()["state"] == "override"
+    assert olad_dmx(UNIVERSE)[:4] == [255, 0, 255, 0]  # it never touched the outputs
 
 
 ALWAYS = """
