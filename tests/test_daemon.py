@@ -95,11 +95,11 @@ gobo_kind = "glass"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = root / "daemon.log"
 
-    def start(self) -> None:
+    def start(self, env: dict[str, str] | None = None) -> None:
         handle = self.log.open("ab")
         self.process = subprocess.Popen(
             [*GOBO, "daemon", "--config", str(self.config)], stdout=handle,
-            stderr=subprocess.STDOUT, cwd=self.root,
+            stderr=subprocess.STDOUT, cwd=self.root, env={**os.environ, **(env or {})},
         )
         handle.close()
         wait_for("daemon answers on its socket", lambda: self.status() is not None)
@@ -242,3 +242,25 @@ def test_drawing_dropped_in_the_inbox_is_shown(tmp_path: Path, make_drawing: Any
         wait_for("wash lit by the artwork", lambda: olad_dmx(UNIVERSE)[0] > 0)
     finally:
         site.stop()
+
+
+def test_systemd_notify_ready_and_watchdog_from_the_frame_loop(tmp_path: Path) -> None:
+    need(ensure_olad(), "olad not answering on 127.0.0.1:9090 (bash tests/support/olad.sh start)")
+    notify_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(str(notify_path))
+        listener.settimeout(DEADLINE_S)
+        site = Site(tmp_path)
+        site.start({"NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "1000000"})
+        try:
+            messages = [listener.recv(256).decode() for _ in range(4)]
+            assert messages[0] == "READY=1"
+            assert messages[1:] == ["WATCHDOG=1"] * 3  # every 0.5 s while frames run
+            assert site.process is not None
+            site.process.send_signal(signal.SIGTERM)
+            while (message := listener.recv(256).decode()) == "WATCHDOG=1":
+                pass
+            assert message == "STOPPING=1"
+            assert site.process.wait(timeout=5) == 0
+        finally:
+            site.stop()
