@@ -40,13 +40,12 @@ class Cleaned:
 def clean_drawing(photo: Image.Image) -> Cleaned:
     result = Cleaned(photo)
     paper = _find_paper(photo, result)
-    rgb = np.asarray(result.image, np.float32) / 255.0
     if paper is None:
-        paper = np.ones(rgb.shape[:2], bool)
+        paper = np.ones((result.image.height, result.image.width), bool)
         seam = np.zeros_like(paper)
     else:  # where the sheet was cut out: shadows and the table's edge gather here
         seam = morph.dilate(~paper, max(3, max(paper.shape) // 40)) & paper
-    rgb = _flatten_light(result.image, rgb, paper)
+    rgb = _flatten_light(result.image, paper)
     darkness = 1.0 - channel_min(rgb)
     darkness[~paper] = 0.0
     ink, alpha = _separate_ink(darkness, paper, seam, result)
@@ -54,10 +53,13 @@ def clean_drawing(photo: Image.Image) -> Cleaned:
     rgb, alpha = rgb[top:bottom, left:right], alpha[top:bottom, left:right]
     darkness = darkness[top:bottom, left:right]
     # Faint pen is deepened (hue kept) so it reads on the page and survives thresholds.
-    gain = np.maximum(1.0, INK_FLOOR / np.maximum(darkness, 1e-3))[..., None]
-    colour = np.clip(1.0 - (1.0 - rgb) * gain, 0.0, 1.0)
-    out = 1.0 - alpha[..., None] * (1.0 - colour)
-    result.image = Image.fromarray(np.round(out * 255).astype(np.uint8), "RGB")
+    # Only inked pixels are computed: the rest is plain white paper.
+    at = alpha > 0
+    gain = np.maximum(1.0, INK_FLOOR / np.maximum(darkness[at], 1e-3))[:, None]
+    colour = np.clip(1.0 - (1.0 - rgb[at]) * gain, 0.0, 1.0)
+    out = np.full(rgb.shape, 255, np.uint8)
+    out[at] = np.round(255 * (1.0 - alpha[at][:, None] * (1.0 - colour))).astype(np.uint8)
+    result.image = Image.fromarray(out, "RGB")
     h, w = alpha.shape
     result.changes.append({"change": "cropped to the drawing", "size_px": [w, h]})
     return result
@@ -189,7 +191,7 @@ def _rectify(photo: Image.Image, quad: list[tuple[float, float]]) -> Image.Image
     )
 
 
-def _flatten_light(image: Image.Image, rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
+def _flatten_light(image: Image.Image, paper: np.ndarray) -> np.ndarray:
     """Divide out the paper's own light (which also white-balances it).
 
     On a 160 px thumbnail (non-paper painted paper-coloured) a closing over ~9 %
@@ -213,8 +215,10 @@ def _flatten_light(image: Image.Image, rgb: np.ndarray, paper: np.ndarray) -> np
     est = np.where(((lum_ratio < 0.6) | colourful)[..., None], smooth, closed)
     est_img = Image.fromarray(np.round(np.clip(est, 0, 1) * 255).astype(np.uint8), "RGB")
     est_img = est_img.filter(ImageFilter.GaussianBlur(2))
-    bg = np.asarray(est_img.resize(image.size, Image.Resampling.BILINEAR), np.float32) / 255.0
-    return np.clip(rgb / np.maximum(bg, 0.05), 0.0, 1.0)
+    bg = np.asarray(est_img.resize(image.size, Image.Resampling.BILINEAR), np.float32)
+    rgb = np.asarray(image, np.float32)  # in place from here: this is the big array
+    np.divide(rgb, np.maximum(bg, 12.75, out=bg), out=rgb)
+    return np.minimum(rgb, 1.0, out=rgb)
 
 
 def _square_rank(a: np.ndarray, radius: int, pick: np.ufunc) -> np.ndarray:

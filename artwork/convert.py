@@ -95,7 +95,9 @@ def _derive(
     where = gobo.placement(alpha)
     colours = led.palette(light, alpha)
     alpha_img = Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
-    glow = np.round(light * np.asarray(alpha_img, np.float32)[..., None]).astype(np.uint8)
+    glow = np.zeros(light.shape, np.uint8)  # light as it leaves the gobo: colour x strength
+    at = alpha > 0
+    glow[at] = np.round(light[at] * (255 * alpha[at])[:, None]).astype(np.uint8)
     files: dict[str, Path] = {}
     gobos: dict[str, Any] = {}
     pixels: dict[str, Any] = {}
@@ -175,14 +177,11 @@ def render_gobo(
         matrix = gobo.canvas_matrix(target, canvas_px, image_px, where)
         if target.kind == "colour":
             image = gobo.render(Image.fromarray(glow, "RGB"), matrix, canvas_px, image_px)
-        else:
+        elif target.kind == "glass":
+            image = gobo.render(alpha_img, matrix, canvas_px, image_px, threshold=127)
+        else:  # Floyd-Steinberg dots of coating, kept as 8-bit for the maker
             grey = gobo.render(alpha_img, matrix, canvas_px, image_px)
-            if target.kind == "glass":
-                image = grey.point(lambda v: 255 if v > 127 else 0).convert(
-                    "1", dither=Image.Dither.NONE
-                )
-            else:
-                image = grey.convert("1").convert("L")  # Floyd-Steinberg dots of coating
+            image = grey.convert("1").convert("L")
     info: dict[str, Any] = {
         "kind": target.kind,
         "size": target.size,

@@ -41,12 +41,18 @@ def ink_alpha(cleaned: Image.Image) -> np.ndarray:
 
 
 def light_colours(cleaned: Image.Image, alpha: np.ndarray) -> np.ndarray:
-    """The colour each stroke lets through: its hue at full brightness; black and grey -> white."""
-    rgb = np.asarray(cleaned.convert("RGB"), np.float32) / 255.0
-    a = np.maximum(alpha, 1e-3)[..., None]
-    ink = np.clip(1.0 - (1.0 - rgb) / a, 0.0, 1.0)
-    peak = np.maximum(np.maximum(ink[..., 0], ink[..., 1]), ink[..., 2])[..., None]
-    return np.where(peak > 0.08, ink / np.maximum(peak, 1e-3), 1.0)
+    """The colour each stroke lets through: its hue at full brightness; black and grey -> white.
+
+    Computed for inked pixels only; paper (alpha 0) is left white, it passes no light anyway.
+    """
+    rgb = np.asarray(cleaned.convert("RGB"))
+    at = alpha > 0
+    out = np.ones(rgb.shape, np.float32)
+    a = alpha[at][:, None]
+    ink = np.clip(1.0 - (1.0 - rgb[at].astype(np.float32) / 255.0) / a, 0.0, 1.0)
+    peak = ink.max(axis=1, keepdims=True)
+    out[at] = np.where(peak > 0.08, ink / np.maximum(peak, 1e-3), 1.0)
+    return out
 
 
 def placement(alpha: np.ndarray) -> Placement:
@@ -85,11 +91,16 @@ def canvas_matrix(
 
 
 def render(
-    source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float
+    source: Image.Image,
+    matrix: np.ndarray,
+    canvas_px: int,
+    image_px: float,
+    threshold: int | None = None,
 ) -> Image.Image:
     """Warp `source` (L or RGB) onto a black canvas; nothing outside the image circle.
 
     Only the image circle's square is rendered; the rest of the disc is plain black.
+    With `threshold` an L source becomes 1-bit (white above it).
     """
     side = math.ceil(image_px)
     offset = (canvas_px - side) // 2
@@ -108,7 +119,13 @@ def render(
             (side, side), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR,
             fillcolor=0,
         )
+    if threshold is not None:
+        square = _one_bit(square, threshold)
     return _in_disc(square, canvas_px, offset)
+
+
+def _one_bit(image: Image.Image, threshold: int) -> Image.Image:
+    return image.point([255 if v > threshold else 0 for v in range(256)], "1")
 
 
 def _scaled(source: Image.Image, m: np.ndarray, side: int) -> Image.Image:
@@ -322,5 +339,4 @@ def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> Image.I
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
     grid = Image.fromarray(result.open.astype(np.uint8) * 255)
     square = grid.resize((side, side), Image.Resampling.BILINEAR, box=box)
-    square = square.point(lambda v: 255 if v > 128 else 0)
-    return _in_disc(square, canvas_px, offset).convert("1", dither=Image.Dither.NONE)
+    return _in_disc(_one_bit(square, 128), canvas_px, offset)
