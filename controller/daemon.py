@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 import time
+from datetime import timedelta
 from typing import Any
 
 from controller.clock import ClockTrust, JumpDetector
@@ -22,16 +23,18 @@ from controller.control import ControlError, ControlServer
 from controller.frameloop import FrameLoop
 from controller.looks import Look, look_from_record, read_palette_file
 from controller.osc import OscServer
-from controller.runlog import RunLog, RunRecorder
+from controller.runlog import RunLog, RunRecorder, night_of
 from controller.sdnotify import notify, watchdog_interval
 from controller.show import Show
 from controller.statestore import STATE_FILE, load_state, save_state
+from controller.transitions import TransitionTimer
 from hardware.outputs import create_output
 
 log = logging.getLogger("gobo.daemon")
 
 LIBRARY_POLL_S = 2.0  # approvals made with the CLI in another process show up this fast
 HOUSEKEEPING_S = 1.0  # clock trust, run log sample
+FOLD_EVERY_S = 3600.0  # how often old run-log rows are folded into night summaries
 RUNLOG_NAME = "runlog.sqlite3"
 
 
@@ -58,6 +61,9 @@ class Daemon:
         self.clock = ClockTrust()
         self.jumps = JumpDetector(self._clock_jumped)
         self.recorder: RunRecorder | None = None
+        self.timer: TransitionTimer | None = None
+        self._last_state: str | None = None
+        self._last_fold = 0.0
         self._tasks: list[asyncio.Task[Any]] = []
         self._library_revision: int | None = None
         self._library_error: str | None = None
@@ -94,6 +100,7 @@ class Daemon:
             log.error("library in %s not readable: %s", config.state_dir, exc)
             self._library_error = str(exc)
         self.show.restore_cursor()
+        self._spawn(self._guard("artwork for the patch", self._ensure_derivatives()))
         self.frameloop = FrameLoop(
             config.show.fps,
             self._frame,
@@ -105,6 +112,8 @@ class Daemon:
             await self._guard("OSC", self.osc.start())
             self.control.osc_stats = self.osc.stats
         self.recorder = self._open_runlog()
+        if self.show.clock_trusted:
+            self._start_timer()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload()))
@@ -114,7 +123,10 @@ class Daemon:
         notify("READY=1")
         log.info(
             "running: %d fixtures on %d outputs at %g fps; %s",
-            len(config.patch.fixtures), len(self.outputs), config.show.fps, self.show.why(),
+            len(config.patch.fixtures),
+            len(self.outputs),
+            config.show.fps,
+            self.show.why(),
         )
         await self.frameloop.run()
         await self._shutdown()
@@ -145,6 +157,8 @@ class Daemon:
         self.show.send(final)
         if self.inbox is not None:
             self.inbox.stop()
+        if self.timer is not None:
+            self.timer.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -185,6 +199,8 @@ class Daemon:
             self.show.outputs = fresh
             await close_outputs(stale)
         self.show.configure(new)
+        if self.timer is not None:
+            self.timer.reload(new.schedule)
         if new.osc != old.osc:
             if self.osc is not None:
                 await self.osc.close()
@@ -204,6 +220,8 @@ class Daemon:
             self.config = new
             self._start_inbox()
         self.config = new
+        if new.patch.fixtures != old.patch.fixtures:
+            self._spawn(self._guard("artwork for the new patch", self._ensure_derivatives()))
         self._library_dirty.set()
 
     # -- library and inbox ------------------------------------------------------------------
@@ -226,6 +244,19 @@ class Daemon:
             self.inbox = None
             return
         self._spawn(self._guard("inbox", self.inbox.run()))
+
+    async def _ensure_derivatives(self) -> None:
+        """Gobo and pixel files for fixtures added since the artworks were converted."""
+        from controller.artwork_targets import targets_for_patch
+
+        if self.library is None:
+            return
+        made = await self.library.ensure_derivatives_async(
+            targets_for_patch(self.config.patch), self.config.artwork
+        )
+        if made:
+            log.info("made missing artwork files for %d artworks", len(made))
+            self._library_dirty.set()
 
     async def _load_library(self) -> None:
         from artwork.library import Library
@@ -269,8 +300,14 @@ class Daemon:
                     log.info("clock %s", "trusted" if trusted else "not trusted: holding dark")
                     self.show.clock_trusted = trusted
                     self.show.invalidate_schedule()
+                if trusted and self.timer is None:
+                    self._start_timer()
                 self.jumps.check()
                 self._sample_runlog(now)
+                self._note_state(now)
+                if now - self._last_fold >= FOLD_EVERY_S:
+                    self._last_fold = now
+                    self._fold_runlog(now)
             except Exception:
                 log.exception("housekeeping failed")
 
@@ -278,6 +315,43 @@ class Daemon:
         log.warning("wall clock jumped %+.0f s: going to what should be on now", delta)
         if self.show is not None:
             self.show.invalidate_schedule()
+        if self.timer is not None:
+            self._spawn(
+                self._guard("replanning after the clock jump", self.timer.clock_jumped(delta))
+            )
+
+    def _start_timer(self) -> None:
+        """APScheduler fires each precomputed transition; started once the clock is trusted."""
+        assert self.show is not None
+        self.timer = TransitionTimer(self.show.site, self.config.schedule, self._on_transition)
+        self.timer.start()
+
+    def _on_transition(self, transition: Any) -> None:
+        window = transition.window
+        detail = (
+            f"window '{window.rule}' at {transition.level:.0%}" if window is not None else "dark"
+        )
+        log.info("transition: %s", detail)
+        if self.show is not None:
+            self.show.invalidate_schedule()
+        if self.recorder is not None:
+            self.recorder.event(time.time(), "transition", detail)
+
+    def _note_state(self, now: float) -> None:
+        """Every change of state (dark, showing, blackout, override...) goes to the run log."""
+        assert self.show is not None
+        state = self.show.state()
+        if state != self._last_state and self.recorder is not None:
+            self.recorder.event(now, state, self.show.why())
+        self._last_state = state
+
+    def _fold_runlog(self, now: float) -> None:
+        if self.recorder is None:
+            return
+        keep = timedelta(days=self.config.report.retention_days)
+        folded = self.recorder.log.fold_before(night_of(now, self.config.site.tz) - keep)
+        if folded:
+            log.info("run log: folded %d old rows into night summaries", folded)
 
     def _open_runlog(self) -> RunRecorder | None:
         try:
