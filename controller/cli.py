@@ -11,6 +11,7 @@ from controller.commands.common import CommandFailed, UsageError, add_common_opt
 
 # Each module registers its sub-commands; order is the order of `gobo --help`.
 COMMAND_MODULES = (
+    "controller.commands.demo",
     "controller.commands.check",
     "controller.commands.fixtures",
     "controller.commands.report",

@@ -129,6 +129,8 @@ DRAWINGS: dict[str, Callable[[_Crayon], None]] = {
     "kissa": _cat,  # cat
     "kukka": _flower,  # flower
 }
+# Made-up young artists: the inbox takes a subfolder's name as the credit.
+ARTISTS = {"aurinko": "Aino 6 v", "talo": "Eetu 5 v", "kissa": "Venla 7 v", "kukka": "Onni 4 v"}
 
 
 def draw_demo_drawing(name: str, seed: int = 7) -> Image.Image:
@@ -142,10 +144,12 @@ def draw_demo_drawing(name: str, seed: int = 7) -> Image.Image:
     return paper.filter(ImageFilter.GaussianBlur(1.2))
 
 
-def write_demo_drawings(folder: Path, names: Sequence[str] = tuple(DRAWINGS)) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+def write_demo_drawings(inbox: Path, names: Sequence[str] = tuple(DRAWINGS)) -> list[Path]:
+    """Each drawing in its artist's folder, as a parent would upload it."""
     paths = []
     for name in names:
+        folder = inbox / ARTISTS[name]
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
         draw_demo_drawing(name).save(path, format="PNG")
         paths.append(path)
