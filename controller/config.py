@@ -40,15 +40,10 @@ class NoConfigError(ConfigError):
 
 
 @dataclass(frozen=True)
-class Site:
-    name: str
-    latitude: float
-    longitude: float
-    timezone: str
+class Site(schedules.SiteLocation):
+    """The site's location (what the schedule needs) and its name."""
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    name: str = "gobo site"
 
 
 @dataclass(frozen=True)

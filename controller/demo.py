@@ -150,9 +150,8 @@ def ingest_demo_drawings(config: SiteConfig) -> list[str]:
 
 def pick_night(config: SiteConfig, around: date) -> tuple[date, Any]:
     """Tonight if it has windows, else the next night that has (white nights, blackouts)."""
-    site = schedules.SiteLocation(config.site.latitude, config.site.longitude, config.site.timezone)
     for offset in range(366):
-        plan = schedules.plan_night(site, config.schedule, around + timedelta(days=offset))
+        plan = schedules.plan_night(config.site, config.schedule, around + timedelta(days=offset))
         if plan.windows:
             return plan.night, plan
     raise RuntimeError("the schedule has no show window in the coming year")
@@ -289,8 +288,7 @@ def run_demo(out_dir: Path, today: date | None = None) -> dict[str, Any]:
     strip_path = out_dir / "filmstrip.png"
     filmstrip(result.stills, config.site.tz).save(strip_path, format="PNG")
     chart_path = out_dir / "schedule.png"
-    site = schedules.SiteLocation(config.site.latitude, config.site.longitude, config.site.timezone)
-    render_year(site, config.schedule, night.year, title="Laikunlava (demo)").save(
+    render_year(config.site, config.schedule, night.year, title="Laikunlava (demo)").save(
         chart_path, format="PNG"
     )
     tz = config.site.tz

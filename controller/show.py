@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import schedules
 from controller import playlist as pl
@@ -78,10 +77,8 @@ class Show:
         self.config = config
         self.fixtures = {f.name: f for f in config.patch.fixtures}
         self.assembler = FrameAssembler(config.patch)
-        self.site = schedules.SiteLocation(
-            config.site.latitude, config.site.longitude, config.site.timezone
-        )
-        self.tz = ZoneInfo(config.site.timezone)
+        self.site = config.site
+        self.tz = config.site.tz
         self.overrides = self._valid_overrides(self.overrides)
         self.identifying = {k: v for k, v in self.identifying.items() if k in self.fixtures}
         self._segment = None

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.year is None) != (args.png is None):
         raise UsageError("--year and --png go together: gobo schedule --year 2026 --png year.png")
     config = load_config(args)
-    site = SiteLocation(config.site.latitude, config.site.longitude, config.site.timezone)
+    site = config.site
     if args.year is not None:
         return _chart(site, config.schedule, args.year, Path(args.png), config.site.name)
     first, days = first_night_and_days(args, site)

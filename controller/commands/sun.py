@@ -48,15 +48,10 @@ def first_night_and_days(args: argparse.Namespace, site: SiteLocation) -> tuple[
         raise UsageError(f"--date {args.date!r}: not a date (YYYY-MM-DD)") from None
 
 
-def site_location(args: argparse.Namespace) -> SiteLocation:
-    config = load_config(args)
-    return SiteLocation(config.site.latitude, config.site.longitude, config.site.timezone)
-
-
 def run(args: argparse.Namespace) -> int:
     from schedules import sun_events
 
-    site = site_location(args)
+    site = load_config(args).site
     first, days = first_night_and_days(args, site)
     rows = []
     for n in range(days):
