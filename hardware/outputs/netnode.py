@@ -1,12 +1,18 @@
 """Art-Net and sACN through pyartnet 2.0, adapted to whole-frame outputs.
 
-pyartnet keeps the socket, the rate-limited send of changed universes (its process
-task, at the configured fps) and the keep-alive (its refresh task). We replace what
-2.0 gets wrong for us (see notes/dependencies.md, pyartnet pitfalls):
+pyartnet keeps the socket, the universes with their sequence counters and the
+keep-alive task. Packets go on the wire from the frame loop itself: `send()` ends in
+`tick()`, which sendto()s (non-blocking) every changed universe and every unchanged one
+due its keep-alive, at most `fps` times a second. pyartnet's process task, which sends
+on a timer of its own and so drifts against the frame loop (an outside receiver saw
+p99 4.4 ms jitter), is never started. We replace what 2.0 gets wrong for us (see
+notes/dependencies.md, pyartnet pitfalls):
 - packets are encoded here (pure functions, tested byte by byte): sACN priority,
   options (stream-terminated) and the correct multicast group 239.255.(U>>8).(U&255);
 - the refresh worker sleeps the *remaining* time and idles when there are no
-  universes (2.0 sleeps the elapsed time and busy-loops);
+  universes (2.0 sleeps the elapsed time and busy-loops); while ticks come it leaves
+  the keep-alives to them, so they too stay on the frame grid, and it sends the frames
+  given before open on its first run;
 - send errors never reach pyartnet's tasks (whose retry back-off grows without
   bound): they are reported to our health and retried on the next frame/refresh;
 - a node is used for one `async with` only; a retry makes a new node.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import math
 import socket
 import struct
 from abc import abstractmethod
@@ -38,6 +45,7 @@ ACN_ID = b"ASC-E1.17\x00\x00\x00"
 STREAM_TERMINATED = 0x40
 _NETWORK_DOWN = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL}
 _MAX_RETRY_SECONDS = 2.0
+_BURST = 1.25  # token bucket size, in sends
 
 SendReport = Callable[[OSError | None], None]
 
@@ -82,11 +90,11 @@ class _FrameUniverseMixin:
     _node: Any
 
     def set_frame(self, frame: bytes) -> None:
+        """Take the frame; the node's next tick sends it if it changed."""
         if frame == self._data:
             return
         self._data[:] = frame
         self._data_changed = True
-        self._node._process_task.start()  # rate-limited send at the node's max_fps
 
 
 class FrameArtNetUniverse(_FrameUniverseMixin, ArtNetUniverse):
@@ -102,12 +110,41 @@ class FrameSacnUniverse(_FrameUniverseMixin, SacnUniverse):
 
 
 class _NodeMixin:
-    """Shared by both node types: reporting transmit, a correct refresh worker."""
+    """Shared by both node types: sending on the frame tick, reporting transmit, a refresh
+    worker that only stands in when no ticks come."""
 
     _socket: socket.socket | None
     _universes: tuple[Any, ...]
     _refresh_every: float
+    _process_every: float  # 1 / max_fps
     report: SendReport
+    _credit = _BURST  # the rate limiter's token bucket, in sends
+    _credit_at = -math.inf
+    _last_tick = -math.inf  # when a tick last sent
+
+    def tick(self, now: float) -> bool:
+        """Send, now, each universe that changed or is due a keep-alive; False when the rate
+        limit (max_fps) holds this tick back, whose changes then go with the next one.
+
+        The limit is a token bucket refilled at max_fps and holding _BURST sends: the average
+        rate stays at most max_fps, and a tick up to a quarter period early (frame-loop
+        jitter) still sends instead of dropping that frame.
+        """
+        if self._socket is None:
+            return False
+        credit = min(_BURST, self._credit + (now - self._credit_at) / self._process_every)
+        self._credit_at = now
+        if credit < 1.0:
+            self._credit = credit
+            return False
+        self._credit = credit - 1.0
+        self._last_tick = now
+        keepalive = self._refresh_every - self._process_every / 2  # the tick nearest to it
+        for universe in self._universes:
+            if universe._data_changed or now - universe._last_send >= keepalive:
+                universe.send_data()
+                universe._last_send = now
+        return True
 
     def _transmit(self, packet: bytes, dst: tuple[str, int]) -> None:
         sock = self._socket
@@ -129,11 +166,15 @@ class _NodeMixin:
                 await asyncio.sleep(self._refresh_every)
                 continue
             now = monotonic()
+            # While ticks come they send the keep-alives on the frame grid; this steps in
+            # when they stop (before the first frame, a stalled loop) or fall 2 periods behind.
+            ticking = now - self._last_tick <= 2 * self._process_every
+            limit = self._refresh_every + (2 * self._process_every if ticking else 0.0)
             for universe in self._universes:
-                if now - universe._last_send >= self._refresh_every:
+                if now - universe._last_send >= limit:
                     universe.send_data()
             oldest = min(u._last_send for u in self._universes)
-            await asyncio.sleep(max(0.01, oldest + self._refresh_every - monotonic()))
+            await asyncio.sleep(max(0.01, oldest + limit - monotonic()))
 
     async def __aexit__(self, *exc: object) -> None:
         await super().__aexit__(*exc)  # type: ignore[misc]
@@ -201,6 +242,7 @@ class NetworkOutput(Output):
         self.config = config
         self._health = HealthTracker(config.name)
         self._frames: dict[int, bytes] = {u: bytes(SLOTS) for u in universes}
+        self._bad: dict[int, str] = {}  # universes the node refused: an error until restart
         self._node: GoboArtNetNode | GoboSacnNode | None = None
         self._retry: asyncio.Task[None] | None = None
 
@@ -241,7 +283,7 @@ class NetworkOutput(Output):
                              f"{exc.strerror or exc}; retrying")
             return False
         self._node = node
-        self._health.set(OK, f"sending to {self._target()}")
+        self._report(None)
         return True
 
     async def _retry_open(self) -> None:
@@ -251,10 +293,14 @@ class NetworkOutput(Output):
             delay = min(delay * 2, _MAX_RETRY_SECONDS)
 
     def send(self, universes: Mapping[int, bytes]) -> None:
+        """Changed universes are on the wire when this returns (unless the fps limit holds
+        this frame back: then with the next send)."""
+        node = self._node
         for universe, frame in universes.items():
+            if universe in self._bad:
+                continue
             frame = bytes(frame[:SLOTS]).ljust(SLOTS, b"\x00")
             self._frames[universe] = frame
-            node = self._node
             if node is None:
                 continue
             try:
@@ -263,11 +309,18 @@ class NetworkOutput(Output):
                 try:
                     node.add_universe(universe).set_frame(frame)
                 except PyArtNetError as exc:
-                    self._health.set(ERROR, f"universe {universe}: {exc}")
+                    del self._frames[universe]
+                    self._bad[universe] = f"universe {universe}: {exc}"
+                    self._health.set(ERROR, self._bad[universe])
+        if node is not None:
+            node.tick(monotonic())
 
     def _report(self, exc: OSError | None) -> None:
         if exc is None:
-            self._health.set(OK, f"sending to {self._target()}")
+            if self._bad:  # the other universes go out, but a refused one stays an error
+                self._health.set(ERROR, "; ".join(self._bad.values()))
+            else:
+                self._health.set(OK, f"sending to {self._target()}")
         elif exc.errno in _NETWORK_DOWN:
             self._health.set(DISCONNECTED, f"{self._target()}: {exc.strerror}; retrying")
         else:
