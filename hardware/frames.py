@@ -9,10 +9,11 @@ shutter channels: open), so every frame is a pure function of its input.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import methodcaller
+from operator import itemgetter, methodcaller
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,9 @@ from hardware.profiles import ATTRIBUTES, COLOUR_ATTRIBUTES, Capability, Channel
 Values = Mapping[str, Mapping[str, Any]]
 Frames = dict[str, dict[int, bytes]]
 _DISCRETE = ("gobo", "strobe")
-_MIXED = np.array([-1])  # layout marker: values need parsing (text, color, pixels)
+_RGB = ("red", "green", "blue")
+# Types the careful path reads with float() (subclasses such as numpy floats too, checked slowly)
+_NUMBER_TYPES = frozenset({float, int, bool})
 
 
 def parse_value(attr: str, text: str) -> float | tuple[float, float, float]:
@@ -113,6 +116,54 @@ def _groups(fixture: PatchedFixture) -> list[_Group]:
     return groups
 
 
+class _Plan:
+    """One layout of the values mapping: which flattened value goes to which vector slots."""
+
+    def __init__(
+        self,
+        scalars: Callable[[list[Any]], tuple[Any, ...]],
+        scalar_slots: np.ndarray,
+        colour_positions: tuple[int, ...],
+        colour_slots: np.ndarray,
+        pixel_positions: tuple[int, ...],
+        pixel_tables: tuple[np.ndarray, ...],
+    ) -> None:
+        self.scalars = scalars
+        self.scalar_slots = scalar_slots
+        self.colour_positions = colour_positions
+        self.colour_slots = colour_slots  # red, green, blue slots per colour value
+        self.pixel_positions = pixel_positions
+        self.pixel_tables = pixel_tables  # per pixel value: its fixture's (pixels, 4) slots
+        self._pixel_index: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+    def pixel_index(self, widths: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """For pixel arrays of these widths, raveled and joined: (slots, which cells fill them)."""
+        index = self._pixel_index.get(widths)
+        if index is None:
+            joined = np.concatenate(
+                [t[:, :w].ravel() for t, w in zip(self.pixel_tables, widths, strict=True)]
+            )
+            keep = joined >= 0
+            index = self._pixel_index[widths] = (joined[keep], keep)
+        return index
+
+
+def _getter(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    if positions:
+        only = positions[0]
+        return lambda flat: (flat[only],)
+    return lambda flat: ()
+
+
+@functools.lru_cache(maxsize=256)
+def _hex_colour(text: str) -> tuple[float, float, float]:
+    rgb = parse_value("color", text)
+    assert isinstance(rgb, tuple)
+    return rgb
+
+
 class FrameAssembler:
     """Precomputed patch -> frame mapping. `assemble(values)` is pure: same values, same frames."""
 
@@ -195,7 +246,7 @@ class FrameAssembler:
         self._discrete = [(i, g) for i, g in enumerate(self._groups) if g.attribute in _DISCRETE]
         self._template = template
         self._layout: tuple[list[Any], ...] | None = None
-        self._layout_slots_cache = _MIXED
+        self._plan: _Plan | None = None
         self._c_pos = np.array(c_pos, dtype=np.int64)
         self._c_group = np.array(c_group, dtype=np.int64)
         self._c_shift = np.array(c_shift, dtype=np.int64)
@@ -213,20 +264,23 @@ class FrameAssembler:
         return self._rest.copy(), np.zeros(len(self._rest), dtype=bool)
 
     def assemble_vector(self, values: np.ndarray, is_set: np.ndarray) -> Frames:
-        v = np.nan_to_num(np.clip(values, 0.0, None))
+        v = np.clip(np.asarray(values, dtype=np.float64), 0.0, None)
+        np.nan_to_num(v, copy=False)
         v[self._curve_slots] = np.power(np.minimum(v[self._curve_slots], 1.0), self._curve_exps)
-        level = np.minimum(v[self._g_slot] * v[self._g_mult], 1.0)
-        dmx = np.where(
-            is_set[self._g_slot],
-            self._g_lo + np.rint(level * self._g_span).astype(np.int64),
-            self._g_rest,
-        ).astype(np.int64)
+        # in place on one array; whole DMX numbers stay exact in float64 until the cast
+        level = v[self._g_slot]
+        level *= v[self._g_mult]
+        np.minimum(level, 1.0, out=level)
+        level *= self._g_span
+        np.rint(level, out=level)
+        level += self._g_lo
+        dmx = np.where(is_set[self._g_slot], level, self._g_rest).astype(np.int64)
         for index, group in self._discrete:
             slot = self._g_slot[index]
             if is_set[slot]:
                 dmx[index] = _discrete_dmx(group, float(values[slot]))
         buffer = self._template.copy()
-        buffer.flat[self._c_pos] = (dmx[self._c_group] >> self._c_shift) & 0xFF
+        buffer.reshape(-1)[self._c_pos] = (dmx[self._c_group] >> self._c_shift) & 0xFF
         frames: Frames = {}
         for (output, universe), row in zip(self.universes, buffer, strict=True):
             frames.setdefault(output, {})[universe] = row.tobytes()
@@ -235,44 +289,104 @@ class FrameAssembler:
     # -- mapping path ----------------------------------------------------------------------
     def assemble(self, values: Values) -> Frames:
         """{fixture: {attr: value}} -> {output: {universe: 512 bytes}}; ValueError on bad input."""
-        # A frame loop sends the same fixtures and attributes every frame: remember the slot
-        # indices of the last layout; checking it and reading the numbers runs in C loops.
+        # A frame loop sends the same fixtures and attributes every frame: remember the plan
+        # of the last layout; checking it and reading the numbers runs in C loops.
         layout = (
             list(values),
             list(map(len, values.values())),
             list(chain.from_iterable(values.values())),
         )
         if layout == self._layout:
-            slots = self._layout_slots_cache
+            plan = self._plan
         else:
-            slots = self._layout_slots(values)
-            self._layout, self._layout_slots_cache = layout, slots
-        if slots is not _MIXED:
-            flat = chain.from_iterable(map(methodcaller("values"), values.values()))
+            plan = self._make_plan(values)
+            self._layout, self._plan = layout, plan
+        if plan is not None:
             try:
-                numbers = np.fromiter(flat, dtype=np.float64, count=len(slots))
-            except (TypeError, ValueError):
-                pass  # text such as "50%" somewhere: the careful path below
-            else:
-                if np.isnan(numbers).any():  # None reads as NaN: let the careful path name it
-                    return self._assemble_careful(values)
-                vector, is_set = self.vector()
-                vector[slots] = numbers
-                is_set[slots] = True
-                return self.assemble_vector(vector, is_set)
+                frames = self._assemble_planned(plan, values)
+            except (TypeError, ValueError, OverflowError):
+                frames = None  # bad input: the careful path names the first problem
+            if frames is not None:
+                return frames
         return self._assemble_careful(values)
 
-    def _layout_slots(self, values: Values) -> np.ndarray:
-        indices: list[int] = []
+    def _make_plan(self, values: Values) -> _Plan | None:
+        """Where each value of this layout goes; None when the careful path must judge it."""
+        scalar_pos: list[int] = []
+        scalar_slots: list[int] = []
+        colour_pos: list[int] = []
+        colour_slots: list[int] = []
+        pixel_pos: list[int] = []
+        pixel_tables: list[np.ndarray] = []
+        position = 0
         for name, attrs in values.items():
             table = self._slots.get(name)
             if table is None:
-                raise ValueError(self._unknown(name, None))
+                return None
             for attr in attrs:
-                if attr not in table:
-                    return _MIXED
-                indices.append(table[attr])
-        return np.array(indices, dtype=np.int64)
+                if attr in table:
+                    scalar_pos.append(position)
+                    scalar_slots.append(table[attr])
+                elif attr == "pixels" and name in self._pixel_slots:
+                    pixel_pos.append(position)
+                    pixel_tables.append(self._pixel_slots[name])
+                elif (
+                    attr == "color"
+                    and "color" in self.patch.fixture(name).attributes
+                    and all(c in table and c not in attrs for c in _RGB)
+                ):
+                    colour_pos.append(position)
+                    colour_slots.extend(table[c] for c in _RGB)
+                else:
+                    return None
+                position += 1
+        return _Plan(
+            _getter(scalar_pos),
+            np.array(scalar_slots, dtype=np.int64),
+            tuple(colour_pos),
+            np.array(colour_slots, dtype=np.int64),
+            tuple(pixel_pos),
+            tuple(pixel_tables),
+        )
+
+    def _assemble_planned(self, plan: _Plan, values: Values) -> Frames | None:
+        """The careful path's result for a planned layout, or None to let it decide."""
+        flat = list(chain.from_iterable(map(methodcaller("values"), values.values())))
+        vector, is_set = self.vector()
+        scalars = plan.scalars(flat)
+        if not set(map(type, scalars)) <= _NUMBER_TYPES:
+            # text ("50%") or a number subclass: read those few one by one
+            scalars = tuple(
+                v if type(v) in _NUMBER_TYPES else self._number(slot, v)
+                for v, slot in zip(scalars, plan.scalar_slots.tolist(), strict=True)
+            )
+        vector[plan.scalar_slots] = np.fromiter(scalars, np.float64, len(scalars))
+        is_set[plan.scalar_slots] = True
+        if plan.colour_positions:
+            levels: list[float] = []
+            for position in plan.colour_positions:
+                rgb = flat[position]
+                rgb = _hex_colour(rgb) if isinstance(rgb, str) else rgb
+                if not isinstance(rgb, Sequence) or len(rgb) != 3:
+                    return None
+                levels.extend(rgb)
+            slots = plan.colour_slots
+            vector[slots] = [
+                v if type(v) in _NUMBER_TYPES else self._number(slot, v)
+                for v, slot in zip(levels, slots.tolist(), strict=True)
+            ]
+            is_set[slots] = True
+        if plan.pixel_positions:
+            arrays = []
+            for position, table in zip(plan.pixel_positions, plan.pixel_tables, strict=True):
+                array = np.asarray(flat[position], dtype=np.float64)
+                if array.ndim != 2 or array.shape[0] != len(table) or array.shape[1] not in (3, 4):
+                    return None
+                arrays.append(array)
+            slots, keep = plan.pixel_index(tuple(a.shape[1] for a in arrays))
+            vector[slots] = np.concatenate([a.ravel() for a in arrays])[keep]
+            is_set[slots] = True
+        return self.assemble_vector(vector, is_set)
 
     def _assemble_careful(self, values: Values) -> Frames:
         vector, is_set = self.vector()
