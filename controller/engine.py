@@ -61,6 +61,7 @@ def gate_artwork(t: float, state: EngineState) -> str | None:
 
 def render_frame(t: float, state: EngineState, scene: Scene) -> Frame:
     frame: Frame = {}
+    scheduled = ScheduledLook(t, state, scene.looks)
     for fixture in scene.fixtures:
         if state.blackout:
             frame[fixture.name] = dark(fixture)
@@ -71,7 +72,7 @@ def render_frame(t: float, state: EngineState, scene: Scene) -> Frame:
         elif fixture.name in state.overrides:
             values = override_values(fixture, state.overrides[fixture.name], state.master)
         else:
-            values = scheduled_values(fixture, t, state, scene.looks)
+            values = scheduled.values(fixture)
         frame[fixture.name] = scale_light(values, state.fade) if state.fade < 1.0 else values
     return frame
 
@@ -112,20 +113,33 @@ def override_values(fixture: Any, override: Mapping[str, Any], master: float) ->
 def scheduled_values(
     fixture: Any, t: float, state: EngineState, looks: Mapping[str, Look]
 ) -> Values:
-    scale = state.level * state.master
-    current = looks.get(state.current) if state.current else None
-    if current is None or scale <= 0.0:
-        return dark(fixture)
-    x = crossfade_fraction(t, state)
-    previous = looks.get(state.previous) if state.previous else None
-    if x >= 1.0 or previous is None:
-        return fixture_look(fixture, current, t, scale)
-    if is_gobo_fixture(fixture):
-        # a gobo cannot morph: dim out on the old one, swap in the dark, dim in on the new one
-        if x < 0.5:
-            return fixture_look(fixture, previous, t, scale * (1.0 - 2.0 * x))
-        return fixture_look(fixture, current, t, scale * (2.0 * x - 1.0))
-    return fixture_look(fixture, current, t, scale, fading_from=previous, x=x)
+    return ScheduledLook(t, state, looks).values(fixture)
+
+
+class ScheduledLook:
+    """The schedule's look at one instant, worked out once per frame for every fixture."""
+
+    def __init__(self, t: float, state: EngineState, looks: Mapping[str, Look]) -> None:
+        self.t = t
+        self.scale = state.level * state.master
+        current = looks.get(state.current) if state.current else None
+        self.current = current if self.scale > 0.0 else None
+        self.x = crossfade_fraction(t, state)
+        previous = looks.get(state.previous) if state.previous else None
+        self.previous = previous if self.x < 1.0 else None
+
+    def values(self, fixture: Any) -> Values:
+        current, previous, t, scale, x = self.current, self.previous, self.t, self.scale, self.x
+        if current is None:
+            return dark(fixture)
+        if previous is None:
+            return fixture_look(fixture, current, t, scale)
+        if is_gobo_fixture(fixture):
+            # a gobo cannot morph: dim out on the old one, swap in the dark, dim in on the new one
+            if x < 0.5:
+                return fixture_look(fixture, previous, t, scale * (1.0 - 2.0 * x))
+            return fixture_look(fixture, current, t, scale * (2.0 * x - 1.0))
+        return fixture_look(fixture, current, t, scale, fading_from=previous, x=x)
 
 
 def scale_light(values: Values, scale: float) -> Values:

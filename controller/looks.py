@@ -191,15 +191,18 @@ def fixture_look(
         return values
     phase = fixture_phase(fixture.name)
     colour = drift_colour(look.colours, t, phase)
-    old = drift_colour(fading_from.colours, t, phase) if fading_from is not None else colour
     if fixture.pixels:
         cells = pixel_cells(look, fixture.pixels, colour)
         if fading_from is not None:
+            old = drift_colour(fading_from.colours, t, phase)
             before = pixel_cells(fading_from, fixture.pixels, old)
             cells = before + (cells - before) * x
         values["pixels"] = cells
-    else:
+    elif fading_from is not None:
+        old = drift_colour(fading_from.colours, t, phase)
         values.update(colour_attributes(mix(old, colour, x), attributes))
+    else:
+        values.update(colour_attributes(colour, attributes))
     values["intensity"] = breathing(t, phase) * scale
     return values
 
