@@ -265,7 +265,8 @@ class FrameAssembler:
 
     def assemble_vector(self, values: np.ndarray, is_set: np.ndarray) -> Frames:
         v = np.clip(np.asarray(values, dtype=np.float64), 0.0, None)
-        np.nan_to_num(v, copy=False)
+        if not np.isfinite(v).all():  # rare: checking is cheaper than nan_to_num every frame
+            np.nan_to_num(v, copy=False)
         v[self._curve_slots] = np.power(np.minimum(v[self._curve_slots], 1.0), self._curve_exps)
         # in place on one array; whole DMX numbers stay exact in float64 until the cast
         level = v[self._g_slot]
@@ -274,7 +275,10 @@ class FrameAssembler:
         level *= self._g_span
         np.rint(level, out=level)
         level += self._g_lo
-        dmx = np.where(is_set[self._g_slot], level, self._g_rest).astype(np.int64)
+        dmx = level.astype(np.int64)
+        unset = ~is_set[self._g_slot]
+        if unset.any():
+            np.copyto(dmx, self._g_rest, where=unset)
         for index, group in self._discrete:
             slot = self._g_slot[index]
             if is_set[slot]:
