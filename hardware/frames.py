@@ -10,6 +10,7 @@ shutter channels: open), so every frame is a pure function of its input.
 from __future__ import annotations
 
 import functools
+from array import array as _array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -25,8 +26,6 @@ Values = Mapping[str, Mapping[str, Any]]
 Frames = dict[str, dict[int, bytes]]
 _DISCRETE = ("gobo", "strobe")
 _RGB = ("red", "green", "blue")
-# Types the careful path reads with float() (subclasses such as numpy floats too, checked slowly)
-_NUMBER_TYPES = frozenset({float, int, bool})
 
 
 def parse_value(attr: str, text: str) -> float | tuple[float, float, float]:
@@ -130,6 +129,7 @@ class _Plan:
     ) -> None:
         self.scalars = scalars
         self.scalar_slots = scalar_slots
+        self.only_scalars = not colour_positions and not pixel_positions
         self.colour_positions = colour_positions
         self.colour_slots = colour_slots  # red, green, blue slots per colour value
         self.pixel_positions = pixel_positions
@@ -357,14 +357,13 @@ class FrameAssembler:
         """The careful path's result for a planned layout, or None to let it decide."""
         flat = list(chain.from_iterable(map(methodcaller("values"), values.values())))
         vector, is_set = self.vector()
-        scalars = plan.scalars(flat)
-        if not set(map(type, scalars)) <= _NUMBER_TYPES:
-            # text ("50%") or a number subclass: read those few one by one
-            scalars = tuple(
-                v if type(v) in _NUMBER_TYPES else self._number(slot, v)
-                for v, slot in zip(scalars, plan.scalar_slots.tolist(), strict=True)
-            )
-        vector[plan.scalar_slots] = np.fromiter(scalars, np.float64, len(scalars))
+        scalars = flat if plan.only_scalars else plan.scalars(flat)
+        try:  # one C loop that also refuses what is not a number, text included
+            numbers = _array("d", scalars)
+        except (TypeError, OverflowError):  # text such as "50%": value by value
+            slots = plan.scalar_slots.tolist()
+            numbers = _array("d", map(self._number, slots, scalars))
+        vector[plan.scalar_slots] = np.frombuffer(numbers)
         is_set[plan.scalar_slots] = True
         if plan.colour_positions:
             levels: list[float] = []
@@ -375,18 +374,15 @@ class FrameAssembler:
                     return None
                 levels.extend(rgb)
             slots = plan.colour_slots
-            vector[slots] = [
-                v if type(v) in _NUMBER_TYPES else self._number(slot, v)
-                for v, slot in zip(levels, slots.tolist(), strict=True)
-            ]
+            vector[slots] = list(map(self._number, slots.tolist(), levels))
             is_set[slots] = True
         if plan.pixel_positions:
             arrays = []
             for position, table in zip(plan.pixel_positions, plan.pixel_tables, strict=True):
-                array = np.asarray(flat[position], dtype=np.float64)
-                if array.ndim != 2 or array.shape[0] != len(table) or array.shape[1] not in (3, 4):
+                cells = np.asarray(flat[position], dtype=np.float64)
+                if cells.ndim != 2 or cells.shape[0] != len(table) or cells.shape[1] not in (3, 4):
                     return None
-                arrays.append(array)
+                arrays.append(cells)
             slots, keep = plan.pixel_index(tuple(a.shape[1] for a in arrays))
             vector[slots] = np.concatenate([a.ravel() for a in arrays])[keep]
             is_set[slots] = True
@@ -411,8 +407,11 @@ class FrameAssembler:
             parsed = parse_value(attr, value)
             if isinstance(parsed, float):
                 return parsed
-        elif isinstance(value, int | float):
-            return float(value)
+        else:
+            try:  # the fast path's conversion: floats, ints and numbers such as numpy's
+                return _array("d", (value,))[0]
+            except (TypeError, OverflowError):
+                pass
         raise ValueError(f"{name}.{attr}: {value!r} is not a number")
 
     def _parse(

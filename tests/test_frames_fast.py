@@ -34,9 +34,10 @@ def fa(ofl_dir: Path) -> FrameAssembler:
 
 def _random_frame(rng: np.random.Generator) -> dict[str, dict[str, Any]]:
     def level() -> Any:
-        kind = rng.integers(6)
+        kind = rng.integers(7)
         x = float(rng.uniform(-0.2, 1.3))  # under and over range: clipped alike
-        return (x, np.float64(x), int(x > 0.5), x > 0.5, f"{rng.integers(101)}%", "0.25")[kind]
+        numbers = (x, np.float64(x), np.float32(x), int(x > 0.5), x > 0.5)
+        return (*numbers, f"{rng.integers(101)}%", "0.25")[kind]
 
     def pixels(count: int) -> Any:
         cells = rng.uniform(-0.1, 1.1, (count, 3 + int(rng.integers(2))))  # rgb or rgbw
@@ -85,6 +86,7 @@ def test_fast_path_covers_a_partial_layout_and_rests_the_rest(fa: FrameAssembler
         {"rgb": {"red": "2"}},  # text outside 0..1 is refused, numbers are clipped
         {"rgb": {"red": None}},
         {"rgb": {"red": b"0.5"}},
+        {"rgb": {"red": 10**400}},  # too big for a float: a ValueError too, not OverflowError
         {"rgb": {"color": "orange"}},
         {"rgb": {"color": (1, 0)}},
         {"m": {"pixels": [(1, 0, 0)] * 11}},
