@@ -21,17 +21,24 @@ def box_sum(mask: np.ndarray, radius: int, outside: int = 0) -> np.ndarray:
 
 
 def _grow_1d(mask: np.ndarray, radius: int, axis: int, edge: bool) -> np.ndarray:
-    """OR over a (2r+1) segment along one axis in O(log r) shifted passes."""
+    """OR over a (2r+1) segment along one axis in O(log r) shifted passes.
+
+    Each pass ORs in the previous pass shifted by +-s, through slices (no padded copies);
+    `edge` says whether cells beyond the ends count as set.
+    """
     out = mask.copy()
     covered, step = 0, 1
     while covered < radius:
         s = min(step, radius - covered)
-        pad = [(0, 0), (0, 0)]
-        pad[axis] = (s, s)
-        wide = np.pad(out, pad, constant_values=edge)
         n = out.shape[axis]
-        low = wide.take(np.arange(0, n), axis=axis)
-        out = out | low | wide.take(np.arange(2 * s, n + 2 * s), axis=axis)
+        prev = out.copy()
+        head = (slice(None),) * axis
+        if s < n:
+            out[(*head, slice(s, None))] |= prev[(*head, slice(0, n - s))]
+            out[(*head, slice(0, n - s))] |= prev[(*head, slice(s, None))]
+        if edge:
+            out[(*head, slice(0, s))] = True
+            out[(*head, slice(max(0, n - s), None))] = True
         covered += s
         step *= 2
     return out
