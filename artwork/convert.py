@@ -22,6 +22,7 @@ from PIL import Image
 from artwork import gobo, keystone, led, preview
 from artwork.cleanup import NoDrawing, clean_drawing
 from artwork.ingest import RejectedDrawing, load_drawing
+from artwork.png import save_png
 from artwork.settings import Settings
 from artwork.targets import GoboTarget, PixelTarget, gobo_target
 
@@ -156,10 +157,12 @@ def render_gobo(
     where: gobo.Placement,
     target: GoboTarget,
     settings: Settings,
-) -> tuple[Image.Image, dict[str, Any], Image.Image | None]:
-    """The artwork, its manifest, and for steel the stencil grid (a small picture of it)."""
+) -> tuple[Image.Image | np.ndarray, dict[str, Any], Image.Image | None]:
+    """The artwork (1-bit kinds as a bool array), its manifest, and for steel the stencil
+    grid (a small picture of it)."""
     image_px = settings.min_image_px
     small = None
+    image: Image.Image | np.ndarray
     canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
     changes: list[dict] = []
     if target.kind == "steel":
@@ -168,7 +171,7 @@ def render_gobo(
         pitch = target.outer_mm / cells
         image_cells = target.image_mm / pitch
         matrix = gobo.canvas_matrix(target, cells, image_cells, where)
-        grid = np.asarray(gobo.render(alpha_img, matrix, cells, image_cells)) > 90
+        grid = gobo.render_bits(alpha_img, matrix, cells, image_cells, threshold=90)
         steel = gobo.make_steel(grid, pitch, settings)
         changes = steel.changes
         image = gobo.steel_image(steel, canvas_px, image_px)
@@ -178,7 +181,7 @@ def render_gobo(
         if target.kind == "colour":
             image = gobo.render(Image.fromarray(glow, "RGB"), matrix, canvas_px, image_px)
         elif target.kind == "glass":
-            image = gobo.render(alpha_img, matrix, canvas_px, image_px, threshold=127)
+            image = gobo.render_bits(alpha_img, matrix, canvas_px, image_px, threshold=127)
         else:  # Floyd-Steinberg dots of coating, kept as 8-bit for the maker
             grey = gobo.render(alpha_img, matrix, canvas_px, image_px)
             image = grey.convert("1").convert("L")
@@ -219,22 +222,14 @@ class _Writer:
         self._pending: list[Future[None]] = []
         return self
 
-    def save(self, image: Image.Image, path: Path) -> None:
-        self._pending.append(self._pool.submit(_save, image, path))
+    def save(self, image: Image.Image | np.ndarray, path: Path) -> None:
+        """An image, or an array as artwork.png takes it (bool: 1-bit)."""
+        self._pending.append(self._pool.submit(save_png, image, path))
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True)
         for job in self._pending:
             job.result()
-
-
-def _save(image: Image.Image, path: Path) -> None:
-    """PNG with no metadata at all (no EXIF, ICC, text), replaced atomically."""
-    clean = image.copy()
-    clean.info.clear()
-    tmp = path.with_name(f".{path.name}.tmp")
-    clean.save(tmp, "PNG", compress_level=1)  # big 1-bit discs: speed over a few kB
-    os.replace(tmp, path)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

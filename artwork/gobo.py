@@ -34,10 +34,16 @@ class Placement:
     radius: float
 
 
+# Ink strength for each value of a pixel's darkest channel (the same float32 steps
+# per pixel would give): a table lookup instead of float work on the whole image.
+_ALPHA_OF_MIN = np.clip(
+    (1.0 - np.arange(256, dtype=np.float32) / 255.0) / INK_FLOOR, 0.0, 1.0
+).astype(np.float32)
+
+
 def ink_alpha(cleaned: Image.Image) -> np.ndarray:
     """Ink strength 0..1 read back from the cleaned image (ink is >= INK_FLOOR dark)."""
-    rgb = np.asarray(cleaned.convert("RGB"), np.float32) / 255.0
-    return np.clip((1.0 - channel_min(rgb)) / INK_FLOOR, 0.0, 1.0)
+    return _ALPHA_OF_MIN[channel_min(np.asarray(cleaned.convert("RGB")))]
 
 
 def light_colours(cleaned: Image.Image, alpha: np.ndarray) -> np.ndarray:
@@ -45,14 +51,14 @@ def light_colours(cleaned: Image.Image, alpha: np.ndarray) -> np.ndarray:
 
     Computed for inked pixels only; paper (alpha 0) is left white, it passes no light anyway.
     """
-    rgb = np.asarray(cleaned.convert("RGB"))
-    at = alpha > 0
-    out = np.ones(rgb.shape, np.float32)
-    a = alpha[at][:, None]
+    rgb = np.asarray(cleaned.convert("RGB")).reshape(-1, 3)
+    at = np.flatnonzero(alpha)
+    out = np.ones((alpha.size, 3), np.float32)
+    a = alpha.ravel()[at][:, None]
     ink = np.clip(1.0 - (1.0 - rgb[at].astype(np.float32) / 255.0) / a, 0.0, 1.0)
     peak = ink.max(axis=1, keepdims=True)
     out[at] = np.where(peak > 0.08, ink / np.maximum(peak, 1e-3), 1.0)
-    return out
+    return out.reshape(*alpha.shape, 3)
 
 
 def placement(alpha: np.ndarray) -> Placement:
@@ -91,41 +97,42 @@ def canvas_matrix(
 
 
 def render(
-    source: Image.Image,
-    matrix: np.ndarray,
-    canvas_px: int,
-    image_px: float,
-    threshold: int | None = None,
+    source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float
 ) -> Image.Image:
-    """Warp `source` (L or RGB) onto a black canvas; nothing outside the image circle.
+    """Warp `source` (L or RGB) onto a black canvas; nothing outside the image circle."""
+    square, offset = _square(source, matrix, canvas_px, image_px)
+    return _in_disc(square, canvas_px, offset)
 
-    Only the image circle's square is rendered; the rest of the disc is plain black.
-    With `threshold` an L source becomes 1-bit (white above it).
-    """
+
+def render_bits(
+    source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float, threshold: int
+) -> np.ndarray:
+    """`render` of an L source as a bool canvas: light (True) where it is above `threshold`."""
+    square, offset = _square(source, matrix, canvas_px, image_px)
+    return _bits_in_disc(np.asarray(square) > threshold, canvas_px, offset)
+
+
+def _square(
+    source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float
+) -> tuple[Image.Image, int]:
+    """Only the image circle's square is rendered; the rest of the disc is plain black."""
     side = math.ceil(image_px)
     offset = (canvas_px - side) // 2
     m = matrix @ np.array([[1, 0, offset], [0, 1, offset], [0, 0, 1]], float)
     m = m / m[2, 2]
     if m[0, 1] == m[1, 0] == m[2, 0] == m[2, 1] == 0:
-        square = _scaled(source, m, side)
-    else:
-        zoom = 1.0 / math.hypot(m[0, 0], m[1, 0])  # output px per source px
-        if zoom < 0.5:  # shrink first by area so thin strokes are averaged, not skipped
-            factor = int(1 / zoom)
-            source = source.reduce(factor)
-            m = np.diag([1 / factor, 1 / factor, 1.0]) @ m
-        coeffs = tuple(float(c) for c in m.ravel()[:8])
-        square = source.transform(
-            (side, side), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR,
-            fillcolor=0,
-        )
-    if threshold is not None:
-        square = _one_bit(square, threshold)
-    return _in_disc(square, canvas_px, offset)
-
-
-def _one_bit(image: Image.Image, threshold: int) -> Image.Image:
-    return image.point([255 if v > threshold else 0 for v in range(256)], "1")
+        return _scaled(source, m, side), offset
+    zoom = 1.0 / math.hypot(m[0, 0], m[1, 0])  # output px per source px
+    if zoom < 0.5:  # shrink first by area so thin strokes are averaged, not skipped
+        factor = int(1 / zoom)
+        source = source.reduce(factor)
+        m = np.diag([1 / factor, 1 / factor, 1.0]) @ m
+    coeffs = tuple(float(c) for c in m.ravel()[:8])
+    square = source.transform(
+        (side, side), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR,
+        fillcolor=0,
+    )
+    return square, offset
 
 
 def _scaled(source: Image.Image, m: np.ndarray, side: int) -> Image.Image:
@@ -152,11 +159,28 @@ def _in_disc(square: Image.Image, canvas_px: int, offset: int) -> Image.Image:
     return canvas
 
 
+def _bits_in_disc(square: np.ndarray, canvas_px: int, offset: int) -> np.ndarray:
+    """`_in_disc` for bool pixels, in numpy: Pillow keeps 1-bit images at a byte per pixel
+    and its 1-bit paths (point, paste, PNG packing) cost more than the resize."""
+    side = square.shape[0]
+    canvas = np.zeros((canvas_px, canvas_px), bool)
+    inside = canvas[offset : offset + side, offset : offset + side]
+    np.logical_and(square, _disc_mask(side), out=inside)
+    return canvas
+
+
 @functools.lru_cache(maxsize=4)
 def _disc(side: int) -> Image.Image:
     disc = Image.new("L", (side, side), 0)
     ImageDraw.Draw(disc).ellipse((0, 0, side - 1, side - 1), fill=255)
     return disc
+
+
+@functools.lru_cache(maxsize=4)
+def _disc_mask(side: int) -> np.ndarray:
+    mask = np.asarray(_disc(side)) > 127
+    mask.flags.writeable = False
+    return mask
 
 
 # ---- steel ---------------------------------------------------------------------------
@@ -327,10 +351,10 @@ def _trace(cell: int, came: np.ndarray, dist: np.ndarray) -> list[int]:
     return cells
 
 
-def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> Image.Image:
+def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> np.ndarray:
     """Scale the grid up smoothly; bilinear + threshold keeps every metal piece joined.
 
-    Only the image circle's square is scaled (outside it all is plate).
+    Only the image circle's square is scaled (outside it all is plate). A bool canvas.
     """
     cells = result.open.shape[0]
     side = math.ceil(image_px)
@@ -339,4 +363,4 @@ def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> Image.I
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
     grid = Image.fromarray(result.open.astype(np.uint8) * 255)
     square = grid.resize((side, side), Image.Resampling.BILINEAR, box=box)
-    return _in_disc(_one_bit(square, 128), canvas_px, offset)
+    return _bits_in_disc(np.asarray(square) > 128, canvas_px, offset)

@@ -1,0 +1,50 @@
+"""Plain PNG writing straight from numpy: IHDR, one IDAT, IEND - never any metadata.
+
+Pillow's PNG encoder tries every row filter and deflates in 64 kB steps holding
+the GIL; here the rows go unfiltered through one zlib call (which releases the
+GIL), about half the CPU time on these mostly-paper images at a similar size.
+1-bit images are packed with np.packbits (PNG's bit order) instead of Pillow's
+byte-per-pixel "1" mode.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def encode_png(pixels: np.ndarray, level: int = 1) -> bytes:
+    """bool (H, W): 1-bit grey, True white; uint8 (H, W): 8-bit grey; uint8 (H, W, 3): RGB."""
+    if pixels.dtype == bool and pixels.ndim == 2:
+        depth, colour, rows = 1, 0, np.packbits(pixels, axis=1)
+    elif pixels.dtype == np.uint8 and pixels.ndim == 2:
+        depth, colour, rows = 8, 0, pixels
+    elif pixels.dtype == np.uint8 and pixels.ndim == 3 and pixels.shape[2] == 3:
+        depth, colour, rows = 8, 2, pixels.reshape(pixels.shape[0], -1)
+    else:
+        raise ValueError(f"no PNG layout for a {pixels.dtype} array of shape {pixels.shape}")
+    height, width = pixels.shape[:2]
+    raw = np.zeros((height, rows.shape[1] + 1), np.uint8)  # leading 0 per row: no filter
+    raw[:, 1:] = rows
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    return _SIGNATURE + b"".join(
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        for kind, data in ((b"IHDR", header), (b"IDAT", zlib.compress(raw.data, level)),
+                           (b"IEND", b""))
+    )
+
+
+def save_png(image: Image.Image | np.ndarray, path: Path) -> None:
+    """Write `image` (an Image in mode 1, L or RGB, or an array as for encode_png) to
+    `path`, replaced atomically."""
+    pixels = np.asarray(image)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(encode_png(pixels))
+    os.replace(tmp, path)
