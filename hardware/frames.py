@@ -250,6 +250,10 @@ class FrameAssembler:
         self._c_pos = np.array(c_pos, dtype=np.int64)
         self._c_group = np.array(c_group, dtype=np.int64)
         self._c_shift = np.array(c_shift, dtype=np.int64)
+        # all channels 8-bit, one per group in group order: the DMX numbers are the bytes
+        self._plain_bytes = bool(
+            np.array_equal(self._c_group, np.arange(len(self._groups))) and not any(c_shift)
+        )
 
     # -- fast path: a value vector ----------------------------------------------------------
     def slot(self, fixture: str, attr: str) -> int:
@@ -284,7 +288,10 @@ class FrameAssembler:
             if is_set[slot]:
                 dmx[index] = _discrete_dmx(group, float(values[slot]))
         buffer = self._template.copy()
-        buffer.reshape(-1)[self._c_pos] = (dmx[self._c_group] >> self._c_shift) & 0xFF
+        # plain bytes: 0..255 already, and the uint8 store wraps exactly like & 0xFF anyway
+        plain = self._plain_bytes
+        data = dmx if plain else (dmx[self._c_group] >> self._c_shift) & 0xFF
+        buffer.reshape(-1)[self._c_pos] = data
         frames: Frames = {}
         for (output, universe), row in zip(self.universes, buffer, strict=True):
             frames.setdefault(output, {})[universe] = row.tobytes()
