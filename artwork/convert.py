@@ -22,7 +22,7 @@ from PIL import Image
 from artwork import gobo, keystone, led, preview
 from artwork.cleanup import NoDrawing, clean_drawing
 from artwork.ingest import RejectedDrawing, load_drawing
-from artwork.png import save_png
+from artwork.png import encode_png, save_png, write_atomically
 from artwork.settings import Settings
 from artwork.targets import GoboTarget, PixelTarget, gobo_target
 
@@ -92,31 +92,43 @@ def _derive(
     alpha = gobo.ink_alpha(cleaned)
     if not (alpha > 0.5).any():
         raise RejectedDrawing("blank: no drawing found")
-    light = gobo.light_colours(cleaned, alpha)
+    # Colour work is done on the inked pixels only (a few percent of the picture).
+    inked = np.flatnonzero(alpha)
+    strength = alpha.ravel()[inked]
+    light = gobo.light_colours(cleaned, inked, strength)
     where = gobo.placement(alpha)
-    colours = led.palette(light, alpha)
     alpha_img = Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
-    glow = np.zeros(light.shape, np.uint8)  # light as it leaves the gobo: colour x strength
-    at = alpha > 0
-    glow[at] = np.round(light[at] * (255 * alpha[at])[:, None]).astype(np.uint8)
+    glow = np.zeros((*alpha.shape, 3), np.uint8)  # light leaving the gobo: colour x strength
+    glow.reshape(-1, 3)[inked] = np.round(light * (255 * strength)[:, None]).astype(np.uint8)
     files: dict[str, Path] = {}
     gobos: dict[str, Any] = {}
     pixels: dict[str, Any] = {}
     shown: Image.Image | None = None  # what the preview projects
-    for target in targets:
-        if isinstance(target, PixelTarget):
-            path = out_dir / f"{target.key}.png"
-            writer.save(led.pixel_image(glow, target.width, target.height), path)
-            files[target.key] = path
-            pixels[target.key] = {
-                "file": path.name, "width": target.width, "height": target.height,
-                "channel_order": "rgb",
-                "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
-            }
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
+        # Gobos render side by side (their big resizes and most numpy work drop the GIL)
+        # while this thread makes the palette and pixel images.
+        rendered = [
+            pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings)
+            if isinstance(target, GoboTarget) else None
+            for target in targets
+        ]
+        colours = led.palette(light[None], strength[None])  # the inked pixels as one row
+        for target in targets:
+            if isinstance(target, PixelTarget):
+                path = out_dir / f"{target.key}.png"
+                writer.save(led.pixel_image(glow, target.width, target.height), path)
+                files[target.key] = path
+                pixels[target.key] = {
+                    "file": path.name, "width": target.width, "height": target.height,
+                    "channel_order": "rgb",
+                    "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
+                }
+    for target, job in zip(targets, rendered, strict=True):
+        if job is None:
             continue
-        image, info, small = render_gobo(alpha_img, glow, where, target, settings)
+        png, info, small = job.result()
         path = out_dir / f"gobo-{target.key}.png"
-        writer.save(image, path)
+        writer.write(png, path)
         info = {"file": path.name, **info}
         _write_json(out_dir / f"gobo-{target.key}.json", info)
         files[f"gobo-{target.key}"] = path
@@ -149,6 +161,18 @@ def _derive(
         warnings=warnings,
         manifest={"gobos": gobos, "palette": palette_doc},
     )
+
+
+def _encoded_gobo(
+    alpha_img: Image.Image,
+    glow: np.ndarray,
+    where: gobo.Placement,
+    target: GoboTarget,
+    settings: Settings,
+) -> tuple[bytes, dict[str, Any], Image.Image | None]:
+    """render_gobo with the artwork already a PNG, so the big canvas is dropped at once."""
+    image, info, small = render_gobo(alpha_img, glow, where, target, settings)
+    return encode_png(np.asarray(image)), info, small
 
 
 def render_gobo(
@@ -225,6 +249,10 @@ class _Writer:
     def save(self, image: Image.Image | np.ndarray, path: Path) -> None:
         """An image, or an array as artwork.png takes it (bool: 1-bit)."""
         self._pending.append(self._pool.submit(save_png, image, path))
+
+    def write(self, data: bytes, path: Path) -> None:
+        """Bytes already encoded (a PNG)."""
+        self._pending.append(self._pool.submit(write_atomically, path, data))
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True)

@@ -46,19 +46,16 @@ def ink_alpha(cleaned: Image.Image) -> np.ndarray:
     return _ALPHA_OF_MIN[channel_min(np.asarray(cleaned.convert("RGB")))]
 
 
-def light_colours(cleaned: Image.Image, alpha: np.ndarray) -> np.ndarray:
+def light_colours(cleaned: Image.Image, inked: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """The colour each stroke lets through: its hue at full brightness; black and grey -> white.
 
-    Computed for inked pixels only; paper (alpha 0) is left white, it passes no light anyway.
+    For the inked pixels only (`inked`: flat indices, `alpha`: their ink strength > 0),
+    as an N x 3 array; paper passes no light anyway.
     """
-    rgb = np.asarray(cleaned.convert("RGB")).reshape(-1, 3)
-    at = np.flatnonzero(alpha)
-    out = np.ones((alpha.size, 3), np.float32)
-    a = alpha.ravel()[at][:, None]
-    ink = np.clip(1.0 - (1.0 - rgb[at].astype(np.float32) / 255.0) / a, 0.0, 1.0)
+    rgb = np.asarray(cleaned.convert("RGB")).reshape(-1, 3)[inked]
+    ink = np.clip(1.0 - (1.0 - rgb.astype(np.float32) / 255.0) / alpha[:, None], 0.0, 1.0)
     peak = ink.max(axis=1, keepdims=True)
-    out[at] = np.where(peak > 0.08, ink / np.maximum(peak, 1e-3), 1.0)
-    return out.reshape(*alpha.shape, 3)
+    return np.where(peak > 0.08, ink / np.maximum(peak, 1e-3), np.float32(1.0))
 
 
 def placement(alpha: np.ndarray) -> Placement:
@@ -109,7 +106,9 @@ def render_bits(
 ) -> np.ndarray:
     """`render` of an L source as a bool canvas: light (True) where it is above `threshold`."""
     square, offset = _square(source, matrix, canvas_px, image_px)
-    return _bits_in_disc(np.asarray(square) > threshold, canvas_px, offset)
+    values = np.asarray(square)  # a copy: let the image go before the canvas is made
+    del square
+    return _bits_in_disc(values, threshold, canvas_px, offset)
 
 
 def _square(
@@ -159,26 +158,31 @@ def _in_disc(square: Image.Image, canvas_px: int, offset: int) -> Image.Image:
     return canvas
 
 
-def _bits_in_disc(square: np.ndarray, canvas_px: int, offset: int) -> np.ndarray:
-    """`_in_disc` for bool pixels, in numpy: Pillow keeps 1-bit images at a byte per pixel
-    and its 1-bit paths (point, paste, PNG packing) cost more than the resize."""
-    side = square.shape[0]
+def _bits_in_disc(values: np.ndarray, threshold: int, canvas_px: int, offset: int) -> np.ndarray:
+    """`_in_disc` of an 8-bit square thresholded to bool, in numpy: Pillow keeps 1-bit
+    images at a byte per pixel and its 1-bit paths (point, paste, PNG packing) cost more
+    than the resize. Written in place, no temporaries: two of these may run at once."""
+    side = values.shape[0]
     canvas = np.zeros((canvas_px, canvas_px), bool)
     inside = canvas[offset : offset + side, offset : offset + side]
-    np.logical_and(square, _disc_mask(side), out=inside)
+    np.greater(values, threshold, out=inside)
+    inside &= _disc_mask(side)
     return canvas
 
 
-@functools.lru_cache(maxsize=4)
-def _disc(side: int) -> Image.Image:
+def _draw_disc(side: int) -> Image.Image:
     disc = Image.new("L", (side, side), 0)
     ImageDraw.Draw(disc).ellipse((0, 0, side - 1, side - 1), fill=255)
     return disc
 
 
+_disc = functools.lru_cache(maxsize=4)(_draw_disc)
+
+
 @functools.lru_cache(maxsize=4)
 def _disc_mask(side: int) -> np.ndarray:
-    mask = np.asarray(_disc(side)) > 127
+    """The same disc as a read-only bool array (not via _disc: no second copy kept)."""
+    mask = np.asarray(_draw_disc(side)) > 127
     mask.flags.writeable = False
     return mask
 
@@ -363,4 +367,6 @@ def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> np.ndar
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
     grid = Image.fromarray(result.open.astype(np.uint8) * 255)
     square = grid.resize((side, side), Image.Resampling.BILINEAR, box=box)
-    return _bits_in_disc(np.asarray(square) > 128, canvas_px, offset)
+    values = np.asarray(square)
+    del square
+    return _bits_in_disc(values, 128, canvas_px, offset)

@@ -44,7 +44,10 @@ def encode_png(pixels: np.ndarray, level: int = 1) -> bytes:
 def save_png(image: Image.Image | np.ndarray, path: Path) -> None:
     """Write `image` (an Image in mode 1, L or RGB, or an array as for encode_png) to
     `path`, replaced atomically."""
-    pixels = np.asarray(image)
+    write_atomically(path, encode_png(np.asarray(image)))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(encode_png(pixels))
+    tmp.write_bytes(data)
     os.replace(tmp, path)
