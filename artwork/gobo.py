@@ -322,7 +322,14 @@ def _grow(labels: np.ndarray, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray
     passable = open_.ravel()
     dist = np.where(owner > 0, 0, -1).astype(np.int32)
     came = np.full(n, -1, np.int64)
-    frontier = np.nonzero(owner > 0)[0]
+    # Only metal cells beside an opening can grow: the plate's inside is skipped (the
+    # order of the remaining cells, and so every tie, is as if it had been scanned).
+    near = np.zeros((h, w), bool)
+    near[1:] |= open_[:-1]
+    near[:-1] |= open_[1:]
+    near[:, 1:] |= open_[:, :-1]
+    near[:, :-1] |= open_[:, 1:]
+    frontier = np.flatnonzero((labels > 0) & near)
     step = 0
     while frontier.size:
         step += 1
