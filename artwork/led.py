@@ -57,9 +57,7 @@ _LEVELS = np.arange(256) / 255.0
 _LINEAR = np.where(_LEVELS <= 0.04045, _LEVELS / 12.92, ((_LEVELS + 0.055) / 1.055) ** 2.4)
 
 
-def _to_linear(srgb8: np.ndarray) -> np.ndarray:
-    """8-bit sRGB to linear light 0..1 through a table."""
-    return _LINEAR.astype(np.float32)[srgb8]
+_LINEAR32 = _LINEAR.astype(np.float32)
 
 
 def _to_srgb(linear: np.ndarray) -> np.ndarray:
@@ -70,15 +68,23 @@ def _to_srgb(linear: np.ndarray) -> np.ndarray:
 def pixel_image(glow: np.ndarray, width: int, height: int) -> Image.Image:
     """The drawing as light on black (`glow`: H x W x 3 uint8 sRGB) at width x height,
     letterboxed, each LED the area average of its patch in linear light (so thin
-    strokes dim rather than vanish)."""
-    linear = _to_linear(glow)
+    strokes dim rather than vanish).
+
+    Black stays 0 in linear light, so only lit pixels go through the table.
+    """
     h, w = glow.shape[:2]
     scale = min(width / w, height / h)
     fit_w, fit_h = max(1, round(w * scale)), max(1, round(h * scale))
     out = np.zeros((height, width, 3), np.float32)
     top, left = (height - fit_h) // 2, (width - fit_w) // 2
+    flat = glow.reshape(-1, 3)
+    lit = np.flatnonzero(np.maximum(np.maximum(flat[:, 0], flat[:, 1]), flat[:, 2]))
+    linear = _LINEAR32[flat[lit]]
     for channel in range(3):
-        plane = Image.fromarray(linear[..., channel].astype(np.float32), "F")
-        small = plane.resize((fit_w, fit_h), Image.Resampling.BOX)
+        plane = np.zeros(h * w, np.float32)
+        plane[lit] = linear[:, channel]
+        small = Image.fromarray(plane.reshape(h, w), "F").resize(
+            (fit_w, fit_h), Image.Resampling.BOX
+        )
         out[top : top + fit_h, left : left + fit_w, channel] = np.asarray(small)
     return Image.fromarray(np.round(_to_srgb(out) * 255).astype(np.uint8), "RGB")

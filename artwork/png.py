@@ -1,8 +1,9 @@
 """Plain PNG writing straight from numpy: IHDR, one IDAT, IEND - never any metadata.
 
 Pillow's PNG encoder tries every row filter and deflates in 64 kB steps holding
-the GIL; here the rows go unfiltered through one zlib call (which releases the
-GIL), about half the CPU time on these mostly-paper images at a similar size.
+the GIL; here every row takes the "up" filter (the difference from the row above:
+paper and the black around a gobo become zeros) and goes through one zlib call
+(which releases the GIL), under half the CPU time at a similar or smaller size.
 1-bit images are packed with np.packbits (PNG's bit order) instead of Pillow's
 byte-per-pixel "1" mode.
 """
@@ -31,8 +32,9 @@ def encode_png(pixels: np.ndarray, level: int = 1) -> bytes:
     else:
         raise ValueError(f"no PNG layout for a {pixels.dtype} array of shape {pixels.shape}")
     height, width = pixels.shape[:2]
-    raw = np.zeros((height, rows.shape[1] + 1), np.uint8)  # leading 0 per row: no filter
+    raw = np.full((height, rows.shape[1] + 1), 2, np.uint8)  # leading 2 per row: "up"
     raw[:, 1:] = rows
+    np.subtract(raw[1:, 1:], rows[:-1], out=raw[1:, 1:])  # wraps modulo 256, as PNG wants
     header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     return _SIGNATURE + b"".join(
         struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
