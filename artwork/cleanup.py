@@ -26,6 +26,10 @@ def channel_min(rgb: np.ndarray) -> np.ndarray:
     return np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
 
 
+def channel_max(rgb: np.ndarray) -> np.ndarray:
+    return np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+
+
 class NoDrawing(Exception):
     """Nothing that looks like ink on the paper."""
 
@@ -79,7 +83,8 @@ def _find_paper(photo: Image.Image, result: Cleaned) -> np.ndarray | None:
     small.thumbnail((_SMALL, _SMALL), Image.Resampling.BOX)
     a = np.asarray(small, np.float32) / 255.0
     value = a.mean(axis=2)
-    sat = (a.max(axis=2) - a.min(axis=2)) / np.maximum(a.max(axis=2), 1e-3)
+    top = channel_max(a)
+    sat = (top - channel_min(a)) / np.maximum(top, 1e-3)
     q = np.round(value * 255).astype(np.int64)
     mean = morph.box_sum(q, 1) / 9
     std = np.sqrt(np.maximum(morph.box_sum(q * q, 1) / 9 - mean**2, 0)) / 255
@@ -236,8 +241,8 @@ def _square_rank(a: np.ndarray, radius: int, pick: np.ufunc) -> np.ndarray:
 
 
 def _saturation(rgb: np.ndarray) -> np.ndarray:
-    top = rgb.max(axis=2)
-    return (top - rgb.min(axis=2)) / np.maximum(top, 1e-3)
+    top = channel_max(rgb)
+    return (top - channel_min(rgb)) / np.maximum(top, 1e-3)
 
 
 def _paper_surface(small: np.ndarray) -> np.ndarray:

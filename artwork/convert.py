@@ -106,10 +106,13 @@ def _derive(
     shown: Image.Image | None = None  # what the preview projects
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
         # Gobos render side by side (their big resizes and most numpy work drop the GIL)
-        # while this thread makes the palette and pixel images.
-        rendered = [
-            pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings)
-            if isinstance(target, GoboTarget) else None
+        # while this thread makes the palette and pixel images. Steel goes in two steps:
+        # its stencil first, then the big picture of it, made while the preview is drawn.
+        jobs: list[Future[Any] | None] = [
+            None if isinstance(target, PixelTarget)
+            else pool.submit(steel_stencil, alpha_img, where, target, settings)
+            if target.kind == "steel"
+            else pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings)
             for target in targets
         ]
         colours = led.palette(light[None], strength[None])  # the inked pixels as one row
@@ -123,10 +126,30 @@ def _derive(
                     "channel_order": "rgb",
                     "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
                 }
-    for target, job in zip(targets, rendered, strict=True):
+        for i, (target, job) in enumerate(zip(targets, jobs, strict=True)):
+            if job is None or target.kind != "steel":
+                continue
+            steel = job.result()
+            jobs[i] = pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings, steel)
+            if shown is None and target.keystone is None:
+                # The steel grid: the preview shows its bridges, un-mirrored as the
+                # audience sees it.
+                shown = Image.fromarray(steel.open.astype(np.uint8) * 255)
+                if target.flip:
+                    shown = shown.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        if shown is None:
+            plain = gobo_target("glass")
+            size = preview.PREVIEW_PX
+            image_px = size * plain.image_mm / plain.outer_mm
+            shown = gobo.render(
+                alpha_img, gobo.canvas_matrix(plain, size, image_px, where), size, image_px
+            )
+        preview_path = out_dir / "preview.png"
+        writer.save(preview.projected(shown, colours[0][0]), preview_path)
+    for target, job in zip(targets, jobs, strict=True):
         if job is None:
             continue
-        png, info, small = job.result()
+        png, info = job.result()
         path = out_dir / f"gobo-{target.key}.png"
         writer.write(png, path)
         info = {"file": path.name, **info}
@@ -134,17 +157,6 @@ def _derive(
         files[f"gobo-{target.key}"] = path
         files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
         gobos[target.key] = info
-        if shown is None and small is not None and target.keystone is None:
-            shown = small  # the steel grid: the preview shows its bridges
-            if target.flip:  # the audience sees it un-mirrored
-                shown = shown.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    if shown is None:
-        plain = gobo_target("glass")
-        size = preview.PREVIEW_PX
-        matrix = gobo.canvas_matrix(plain, size, size * plain.image_mm / plain.outer_mm, where)
-        shown = gobo.render(alpha_img, matrix, size, size * plain.image_mm / plain.outer_mm)
-    preview_path = out_dir / "preview.png"
-    writer.save(preview.projected(shown, colours[0][0]), preview_path)
     palette_doc = {
         "colours": [{"hex": h, "weight": w} for h, w in colours],
         "main": colours[0][0],
@@ -169,10 +181,24 @@ def _encoded_gobo(
     where: gobo.Placement,
     target: GoboTarget,
     settings: Settings,
-) -> tuple[bytes, dict[str, Any], Image.Image | None]:
+    steel: gobo.SteelResult | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     """render_gobo with the artwork already a PNG, so the big canvas is dropped at once."""
-    image, info, small = render_gobo(alpha_img, glow, where, target, settings)
-    return encode_png(np.asarray(image)), info, small
+    image, info = render_gobo(alpha_img, glow, where, target, settings, steel)
+    return encode_png(np.asarray(image)), info
+
+
+def steel_stencil(
+    alpha_img: Image.Image, where: gobo.Placement, target: GoboTarget, settings: Settings
+) -> gobo.SteelResult:
+    """The cuttable stencil on its grid (bridges, minimum features) for a steel target."""
+    pitch = gobo.steel_pitch(target, settings)
+    cells = math.ceil(target.outer_mm / pitch)
+    pitch = target.outer_mm / cells
+    image_cells = target.image_mm / pitch
+    matrix = gobo.canvas_matrix(target, cells, image_cells, where)
+    grid = gobo.render_bits(alpha_img, matrix, cells, image_cells, threshold=90)
+    return gobo.make_steel(grid, pitch, settings)
 
 
 def render_gobo(
@@ -181,25 +207,18 @@ def render_gobo(
     where: gobo.Placement,
     target: GoboTarget,
     settings: Settings,
-) -> tuple[Image.Image | np.ndarray, dict[str, Any], Image.Image | None]:
-    """The artwork (1-bit kinds as a bool array), its manifest, and for steel the stencil
-    grid (a small picture of it)."""
+    steel: gobo.SteelResult | None = None,
+) -> tuple[Image.Image | np.ndarray, dict[str, Any]]:
+    """The artwork (1-bit kinds as a bool array) and its manifest; for steel, `steel` is
+    its stencil if already made."""
     image_px = settings.min_image_px
-    small = None
     image: Image.Image | np.ndarray
     canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
     changes: list[dict] = []
     if target.kind == "steel":
-        pitch = gobo.steel_pitch(target, settings)
-        cells = math.ceil(target.outer_mm / pitch)
-        pitch = target.outer_mm / cells
-        image_cells = target.image_mm / pitch
-        matrix = gobo.canvas_matrix(target, cells, image_cells, where)
-        grid = gobo.render_bits(alpha_img, matrix, cells, image_cells, threshold=90)
-        steel = gobo.make_steel(grid, pitch, settings)
+        steel = steel or steel_stencil(alpha_img, where, target, settings)
         changes = steel.changes
         image = gobo.steel_image(steel, canvas_px, image_px)
-        small = Image.fromarray(steel.open.astype(np.uint8) * 255)
     else:
         matrix = gobo.canvas_matrix(target, canvas_px, image_px, where)
         if target.kind == "colour":
@@ -234,7 +253,7 @@ def render_gobo(
             "beam_deg": beam,
             "top_width_change_percent": round(keystone.top_width_change(tilt, beam), 2),
         }
-    return image, info, small
+    return image, info
 
 
 class _Writer:

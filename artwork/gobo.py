@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
 from artwork import keystone, morph
-from artwork.cleanup import INK_FLOOR, channel_min
+from artwork.cleanup import INK_FLOOR, channel_max, channel_min
 from artwork.settings import Settings
 from artwork.targets import GoboTarget
 
@@ -54,7 +54,7 @@ def light_colours(cleaned: Image.Image, inked: np.ndarray, alpha: np.ndarray) ->
     """
     rgb = np.asarray(cleaned.convert("RGB")).reshape(-1, 3)[inked]
     ink = np.clip(1.0 - (1.0 - rgb.astype(np.float32) / 255.0) / alpha[:, None], 0.0, 1.0)
-    peak = ink.max(axis=1, keepdims=True)
+    peak = channel_max(ink)[:, None]
     return np.where(peak > 0.08, ink / np.maximum(peak, 1e-3), np.float32(1.0))
 
 

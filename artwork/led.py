@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from artwork.cleanup import channel_max, channel_min
+
 MAX_COLOURS = 6
 MIN_SATURATION = 0.3  # below this a colour reads as white light, not as a colour
 MIN_SHARE = 0.03  # palette entries smaller than this share of the coloured ink are noise
@@ -21,7 +23,7 @@ def palette(light: np.ndarray, alpha: np.ndarray) -> list[tuple[str, float]]:
     colours = light[ink]
     if colours.shape[0] == 0:
         return [(WHITE, 1.0)]
-    sat = colours.max(axis=1) - colours.min(axis=1)
+    sat = channel_max(colours) - channel_min(colours)
     vivid = colours[sat >= MIN_SATURATION]
     if vivid.shape[0] < max(20, 0.02 * colours.shape[0]):
         return [(WHITE, 1.0)]
