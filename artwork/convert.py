@@ -92,29 +92,33 @@ def _derive(
     alpha = gobo.ink_alpha(cleaned)
     if not (alpha > 0.5).any():
         raise RejectedDrawing("blank: no drawing found")
-    # Colour work is done on the inked pixels only (a few percent of the picture).
-    inked = np.flatnonzero(alpha)
-    strength = alpha.ravel()[inked]
-    light = gobo.light_colours(cleaned, inked, strength)
     where = gobo.placement(alpha)
     alpha_img = Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
     glow = np.zeros((*alpha.shape, 3), np.uint8)  # light leaving the gobo: colour x strength
-    glow.reshape(-1, 3)[inked] = np.round(light * (255 * strength)[:, None]).astype(np.uint8)
     files: dict[str, Path] = {}
     gobos: dict[str, Any] = {}
     pixels: dict[str, Any] = {}
     shown: Image.Image | None = None  # what the preview projects
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
         # Gobos render side by side (their big resizes and most numpy work drop the GIL)
-        # while this thread makes the palette and pixel images. Steel goes in two steps:
-        # its stencil first, then the big picture of it, made while the preview is drawn.
+        # while this thread works out the colours, palette and pixel images. Steel goes
+        # in two steps: its stencil first, then the big picture of it, made while the
+        # preview is drawn. Colour gobos wait for the light colours.
         jobs: list[Future[Any] | None] = [
-            None if isinstance(target, PixelTarget)
+            None if isinstance(target, PixelTarget) or target.kind == "colour"
             else pool.submit(steel_stencil, alpha_img, where, target, settings)
             if target.kind == "steel"
             else pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings)
             for target in targets
         ]
+        # Colour work is done on the inked pixels only (a few percent of the picture).
+        inked = np.flatnonzero(alpha)
+        strength = alpha.ravel()[inked]
+        light = gobo.light_colours(cleaned, inked, strength)
+        glow.reshape(-1, 3)[inked] = np.round(light * (255 * strength)[:, None]).astype(np.uint8)
+        for i, target in enumerate(targets):
+            if isinstance(target, GoboTarget) and target.kind == "colour":
+                jobs[i] = pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings)
         colours = led.palette(light[None], strength[None])  # the inked pixels as one row
         for target in targets:
             if isinstance(target, PixelTarget):
