@@ -49,20 +49,31 @@ def clean_drawing(photo: Image.Image) -> Cleaned:
         seam = np.zeros_like(paper)
     else:  # where the sheet was cut out: shadows and the table's edge gather here
         seam = morph.dilate(~paper, max(3, max(paper.shape) // 40)) & paper
-    rgb = _flatten_light(result.image, paper)
-    darkness = 1.0 - channel_min(rgb)
+    pixels = np.asarray(result.image)
+    light = _paper_light(result.image, paper)
+    # The flattened picture is min(pixels / light, 1); only its darkest channel is
+    # needed everywhere, one plane at a time (no full float RGB copy).
+    darkness = np.divide(pixels[..., 0], light[..., 0], dtype=np.float32)
+    for c in (1, 2):
+        np.minimum(darkness, np.divide(pixels[..., c], light[..., c], dtype=np.float32),
+                   out=darkness)
+    np.subtract(1.0, np.minimum(darkness, 1.0, out=darkness), out=darkness)
     darkness[~paper] = 0.0
     ink, alpha = _separate_ink(darkness, paper, seam, result)
     top, bottom, left, right = _crop_box(ink)
-    rgb, alpha = rgb[top:bottom, left:right], alpha[top:bottom, left:right]
-    darkness = darkness[top:bottom, left:right]
+    alpha, darkness = alpha[top:bottom, left:right], darkness[top:bottom, left:right]
     # Faint pen is deepened (hue kept) so it reads on the page and survives thresholds.
     # Only inked pixels are computed: the rest is plain white paper.
-    at = alpha > 0
-    gain = np.maximum(1.0, INK_FLOOR / np.maximum(darkness[at], 1e-3))[:, None]
-    colour = np.clip(1.0 - (1.0 - rgb[at]) * gain, 0.0, 1.0)
-    out = np.full(rgb.shape, 255, np.uint8)
-    out[at] = np.round(255 * (1.0 - alpha[at][:, None] * (1.0 - colour))).astype(np.uint8)
+    at = np.flatnonzero(alpha)  # flat indices: whole RGB rows are gathered in one go
+    ys, xs = np.divmod(at, alpha.shape[1])
+    full = (ys + top) * pixels.shape[1] + xs + left
+    rgb = np.divide(pixels.reshape(-1, 3)[full], light.reshape(-1, 3)[full], dtype=np.float32)
+    np.minimum(rgb, 1.0, out=rgb)
+    gain = np.maximum(1.0, INK_FLOOR / np.maximum(darkness[ys, xs], 1e-3))[:, None]
+    colour = np.clip(1.0 - (1.0 - rgb) * gain, 0.0, 1.0)
+    out = np.full((*alpha.shape, 3), 255, np.uint8)
+    strength = alpha[ys, xs][:, None]
+    out.reshape(-1, 3)[at] = np.round(255 * (1.0 - strength * (1.0 - colour))).astype(np.uint8)
     result.image = Image.fromarray(out, "RGB")
     h, w = alpha.shape
     result.changes.append({"change": "cropped to the drawing", "size_px": [w, h]})
@@ -196,8 +207,9 @@ def _rectify(photo: Image.Image, quad: list[tuple[float, float]]) -> Image.Image
     )
 
 
-def _flatten_light(image: Image.Image, paper: np.ndarray) -> np.ndarray:
-    """Divide out the paper's own light (which also white-balances it).
+def _paper_light(image: Image.Image, paper: np.ndarray) -> np.ndarray:
+    """The paper's own light at full size, to divide out (which also white-balances it):
+    8-bit, or float32 where it is so dark it has to be held at 12.75 (5 %).
 
     On a 160 px thumbnail (non-paper painted paper-coloured) a closing over ~9 %
     of the sheet follows shadows and steps. A filled area wider than that would
@@ -220,10 +232,12 @@ def _flatten_light(image: Image.Image, paper: np.ndarray) -> np.ndarray:
     est = np.where(((lum_ratio < 0.6) | colourful)[..., None], smooth, closed)
     est_img = Image.fromarray(np.round(np.clip(est, 0, 1) * 255).astype(np.uint8), "RGB")
     est_img = est_img.filter(ImageFilter.GaussianBlur(2))
-    bg = np.asarray(est_img.resize(image.size, Image.Resampling.BILINEAR), np.float32)
-    rgb = np.asarray(image, np.float32)  # in place from here: this is the big array
-    np.divide(rgb, np.maximum(bg, 12.75, out=bg), out=rgb)
-    return np.minimum(rgb, 1.0, out=rgb)
+    bg = np.asarray(est_img.resize(image.size, Image.Resampling.BILINEAR))
+    # Bilinear never undershoots its inputs: if the small estimate is all above 12,
+    # so is every full-size value, and the 8-bit array divides as it is.
+    if np.asarray(est_img).min() > 12:
+        return bg
+    return np.maximum(bg.astype(np.float32), 12.75)
 
 
 def _square_rank(a: np.ndarray, radius: int, pick: np.ufunc) -> np.ndarray:
