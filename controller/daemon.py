@@ -63,6 +63,7 @@ class Daemon:
         self.recorder: RunRecorder | None = None
         self.timer: TransitionTimer | None = None
         self._last_state: str | None = None
+        self._next_frames: dict[str, dict[int, bytes]] | None = None
         self._last_fold = 0.0
         self._tasks: list[asyncio.Task[Any]] = []
         self._library_revision: int | None = None
@@ -143,11 +144,17 @@ class Daemon:
         self.show.begin_shutdown(time.time())
 
     def _frame(self) -> None:
+        """Send the frame computed one tick ahead, then compute the next one.
+
+        Sending first puts packets on the wire at the loop's deadline, so computing a frame
+        (up to a millisecond or two on a big patch) adds one period of latency, not jitter.
+        """
         show = self.show
         assert show is not None and self.frameloop is not None
         now = time.time()
-        frames = show.step(now)
-        show.send(frames)
+        if self._next_frames is not None:
+            show.send(self._next_frames)
+        self._next_frames = show.step(now + self.frameloop.period)
         if self._stopping and show.shutdown_done(now):
             self.frameloop.stop()
 
