@@ -70,15 +70,14 @@ def closing(mask: np.ndarray, radius: int) -> np.ndarray:
 def label(mask: np.ndarray, eight: bool = False) -> tuple[np.ndarray, int]:
     """Label connected components (4- or 8-connected): int32 image 1..n, 0 = background."""
     h, w = mask.shape
-    padded = np.zeros((h, w + 2), np.int8)
+    padded = np.zeros((h, w + 2), bool)
     padded[:, 1:-1] = mask
-    step = np.diff(padded, axis=1)
-    rows, starts = np.nonzero(step == 1)
-    _, ends = np.nonzero(step == -1)  # exclusive; row-major order pairs them with starts
+    # Every change along a row is a run's start or its (exclusive) end, in turn.
+    edge_rows, edge_cols = np.nonzero(padded[:, 1:] != padded[:, :-1])
+    rows, starts, ends = edge_rows[0::2], edge_cols[0::2], edge_cols[1::2]
     n = rows.size
-    out = np.zeros((h, w), np.int32)
     if n == 0:
-        return out, 0
+        return np.zeros((h, w), np.int32), 0
     width = w + 2
     start_keys = rows * width + starts
     end_keys = rows * width + ends
@@ -95,10 +94,13 @@ def label(mask: np.ndarray, eight: bool = False) -> tuple[np.ndarray, int]:
     b = np.repeat(lo, counts) + within
     parent = _union(n, a, b)
     roots, run_label = np.unique(parent, return_inverse=True)
-    lengths = ends - starts
-    flat = np.repeat(rows * w + starts - np.cumsum(lengths) + lengths, lengths)
-    flat += np.arange(lengths.sum())
-    out.ravel()[flat] = np.repeat(run_label.astype(np.int32) + 1, lengths)
+    # Paint the runs: +label where a run starts, -label just after it, summed along rows.
+    run_label = run_label.astype(np.int32) + 1
+    out = np.zeros((h, w), np.int32)
+    out[rows, starts] = run_label
+    inside = ends < w
+    out[rows[inside], ends[inside]] = -run_label[inside]
+    np.cumsum(out, axis=1, dtype=np.int32, out=out)
     return out, int(roots.size)
 
 
