@@ -106,9 +106,7 @@ def render_bits(
 ) -> np.ndarray:
     """`render` of an L source as a bool canvas: light (True) where it is above `threshold`."""
     square, offset = _square(source, matrix, canvas_px, image_px)
-    values = np.asarray(square)  # a copy: let the image go before the canvas is made
-    del square
-    return _bits_in_disc(values, threshold, canvas_px, offset)
+    return _bits_in_disc(square, threshold, canvas_px, offset)
 
 
 def _square(
@@ -158,16 +156,22 @@ def _in_disc(square: Image.Image, canvas_px: int, offset: int) -> Image.Image:
     return canvas
 
 
-def _bits_in_disc(values: np.ndarray, threshold: int, canvas_px: int, offset: int) -> np.ndarray:
-    """`_in_disc` of an 8-bit square thresholded to bool, in numpy: Pillow keeps 1-bit
-    images at a byte per pixel and its 1-bit paths (point, paste, PNG packing) cost more
-    than the resize. Written in place, no temporaries: two of these may run at once."""
-    side = values.shape[0]
+def _bits_in_disc(square: Image.Image, threshold: int, canvas_px: int, offset: int) -> np.ndarray:
+    """`_in_disc` of an L square thresholded to bool, in numpy: Pillow keeps 1-bit images
+    at a byte per pixel and its 1-bit paths (point, paste, PNG packing) cost more than
+    the resize. Read in bands, written in place: two of these may run at once."""
+    side = square.width
+    disc = _disc_mask(side)
     canvas = np.zeros((canvas_px, canvas_px), bool)
-    inside = canvas[offset : offset + side, offset : offset + side]
-    np.greater(values, threshold, out=inside)
-    inside &= _disc_mask(side)
+    for top in range(0, side, _BAND):
+        bottom = min(side, top + _BAND)
+        inside = canvas[offset + top : offset + bottom, offset : offset + side]
+        np.greater(np.asarray(square.crop((0, top, side, bottom))), threshold, out=inside)
+        inside &= disc[top:bottom]
     return canvas
+
+
+_BAND = 512  # rows of a big square copied out of Pillow at a time
 
 
 def _draw_disc(side: int) -> Image.Image:
@@ -374,6 +378,4 @@ def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> np.ndar
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
     grid = Image.fromarray(result.open.astype(np.uint8) * 255)
     square = grid.resize((side, side), Image.Resampling.BILINEAR, box=box)
-    values = np.asarray(square)
-    del square
-    return _bits_in_disc(values, 128, canvas_px, offset)
+    return _bits_in_disc(square, 128, canvas_px, offset)
