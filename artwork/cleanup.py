@@ -58,7 +58,7 @@ def clean_drawing(photo: Image.Image) -> Cleaned:
         np.minimum(darkness, np.divide(pixels[..., c], light[..., c], dtype=np.float32),
                    out=darkness)
     np.subtract(1.0, np.minimum(darkness, 1.0, out=darkness), out=darkness)
-    darkness[~paper] = 0.0
+    np.multiply(darkness, paper, out=darkness)  # off the sheet: nothing
     ink, alpha = _separate_ink(darkness, paper, seam, result)
     top, bottom, left, right = _crop_box(ink)
     alpha, darkness = alpha[top:bottom, left:right], darkness[top:bottom, left:right]
@@ -317,7 +317,8 @@ def _separate_ink(
     keep = strong & ~speck & ~at_seam
     if not keep.any():
         raise NoDrawing
-    ink = keep[labels]
+    ink = np.zeros(labels.shape, bool)
+    ink.ravel()[marked[keep[marked_labels]]] = True
     specks = int(speck.sum()) + int(count - strong[1:].sum())
     if specks:
         result.changes.append({"change": "specks removed", "count": specks})
@@ -325,7 +326,9 @@ def _separate_ink(
     if shadows:
         result.changes.append({"change": "shadows at the sheet's edge removed", "count": shadows})
     ramp = max(high, low + 0.15)
-    alpha = np.clip((darkness - low) / (ramp - low), 0.0, 1.0)
+    alpha = np.subtract(darkness, low)
+    alpha /= ramp - low
+    np.clip(alpha, 0.0, 1.0, out=alpha)
     alpha *= morph.dilate(ink, 1)
     coverage = float(ink.sum()) / max(1, int(paper.sum()))
     if coverage > 0.5:
