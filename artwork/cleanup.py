@@ -65,7 +65,7 @@ def clean_drawing(photo: Image.Image) -> Cleaned:
     alpha, darkness = alpha[top:bottom, left:right], darkness[top:bottom, left:right]
     # Faint pen is deepened (hue kept) so it reads on the page and survives thresholds.
     # Only inked pixels are computed: the rest is plain white paper.
-    at = np.flatnonzero(alpha)  # flat indices: whole RGB rows are gathered in one go
+    at = np.flatnonzero(alpha > 0)  # flat indices: whole RGB rows are gathered in one go
     ys, xs = np.divmod(at, alpha.shape[1])
     full = (ys + top) * pixels.shape[1] + xs + left
     rgb = np.divide(pixels.reshape(-1, 3)[full], light.reshape(-1, 3)[full], dtype=np.float32)
@@ -305,7 +305,7 @@ def _separate_ink(
         raise NoDrawing
     # Per-region sums over the labelled pixels only (a few percent of the sheet);
     # entry 0 (paper) is never used.
-    marked = np.flatnonzero(labels)
+    marked = np.flatnonzero(labels > 0)  # (nonzero on bool is several times faster)
     marked_labels = labels.ravel()[marked]
     marked_dark = darkness.ravel()[marked]
     strong = np.zeros(count + 1, bool)

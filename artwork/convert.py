@@ -112,7 +112,7 @@ def _derive(
             for target in targets
         ]
         # Colour work is done on the inked pixels only (a few percent of the picture).
-        inked = np.flatnonzero(alpha)
+        inked = np.flatnonzero(alpha > 0)
         strength = alpha.ravel()[inked]
         light = gobo.light_colours(cleaned, inked, strength)
         glow.reshape(-1, 3)[inked] = np.round(light * (255 * strength)[:, None]).astype(np.uint8)

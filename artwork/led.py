@@ -80,7 +80,7 @@ def pixel_image(glow: np.ndarray, width: int, height: int) -> Image.Image:
     out = np.zeros((height, width, 3), np.float32)
     top, left = (height - fit_h) // 2, (width - fit_w) // 2
     flat = glow.reshape(-1, 3)
-    lit = np.flatnonzero(np.maximum(np.maximum(flat[:, 0], flat[:, 1]), flat[:, 2]))
+    lit = np.flatnonzero(np.maximum(np.maximum(flat[:, 0], flat[:, 1]), flat[:, 2]) > 0)
     linear = _LINEAR32[flat[lit]]
     for channel in range(3):
         plane = np.zeros(h * w, np.float32)
