@@ -1,6 +1,6 @@
 """Show engine benchmarks (run by hand, prints figures):
 
-    /work/venv/bin/python tests/benchmarks/bench_engine.py [--jitter-seconds 60] [--artworks 200]
+    .venv/bin/python tests/benchmarks/bench_engine.py [--jitter-seconds 60] [--artworks 200]
 
 1. engine time per frame (render_frame + FrameAssembler.assemble) for the demo-like site and
    for a 32-universe site, steady and during a crossfade; target < 2 ms;

@@ -1,6 +1,6 @@
 """`gobo status` round trip beside a bare interpreter start (target: <= 3x).
 
-Run by hand: /work/venv/bin/python tests/benchmarks/bench_status.py [runs]
+Run by hand: .venv/bin/python tests/benchmarks/bench_status.py [runs]
 Starts a real ControlServer (with the small test show) on a temporary socket and
 times complete `gobo --config SITE status` processes, as a technician would run them.
 """
