@@ -105,8 +105,27 @@ def render_bits(
     source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float, threshold: int
 ) -> np.ndarray:
     """`render` of an L source as a bool canvas: light (True) where it is above `threshold`."""
-    square, offset = _square(source, matrix, canvas_px, image_px)
-    return _bits_in_disc(square, threshold, canvas_px, offset)
+    side = math.ceil(image_px)
+    offset = (canvas_px - side) // 2
+    m = _square_matrix(matrix, offset)
+    if _affine(m):
+        padded, box, flip_x, flip_y = _affine_box(source, m, side)
+        bits = _resized_bits(padded, box, side, threshold)
+        bits = bits[::-1 if flip_y else 1, ::-1 if flip_x else 1]
+    else:
+        square, _ = _square(source, matrix, canvas_px, image_px)
+        bits = np.asarray(square) > threshold
+    return _bits_in_disc(bits, canvas_px, offset)
+
+
+def _square_matrix(matrix: np.ndarray, offset: int) -> np.ndarray:
+    """`matrix` for pixels of the image circle's square (its corner at `offset`)."""
+    m = matrix @ np.array([[1, 0, offset], [0, 1, offset], [0, 0, 1]], float)
+    return m / m[2, 2]
+
+
+def _affine(m: np.ndarray) -> bool:
+    return bool(m[0, 1] == m[1, 0] == m[2, 0] == m[2, 1] == 0)
 
 
 def _square(
@@ -115,9 +134,8 @@ def _square(
     """Only the image circle's square is rendered; the rest of the disc is plain black."""
     side = math.ceil(image_px)
     offset = (canvas_px - side) // 2
-    m = matrix @ np.array([[1, 0, offset], [0, 1, offset], [0, 0, 1]], float)
-    m = m / m[2, 2]
-    if m[0, 1] == m[1, 0] == m[2, 0] == m[2, 1] == 0:
+    m = _square_matrix(matrix, offset)
+    if _affine(m):
         return _scaled(source, m, side), offset
     zoom = 1.0 / math.hypot(m[0, 0], m[1, 0])  # output px per source px
     if zoom < 0.5:  # shrink first by area so thin strokes are averaged, not skipped
@@ -132,8 +150,11 @@ def _square(
     return square, offset
 
 
-def _scaled(source: Image.Image, m: np.ndarray, side: int) -> Image.Image:
-    """The affine case (no keystone) as a separable resize: several times faster."""
+def _affine_box(
+    source: Image.Image, m: np.ndarray, side: int
+) -> tuple[Image.Image, tuple[float, float, float, float], bool, bool]:
+    """The affine case (no keystone) as a separable resize of a box of `source` (padded
+    with black where the box reaches past it), then mirrored as `m` says."""
     xs = sorted((float(m[0, 2]), float(m[0, 0] * side + m[0, 2])))
     ys = sorted((float(m[1, 2]), float(m[1, 1] * side + m[1, 2])))
     pad = [max(0, math.ceil(-xs[0])), max(0, math.ceil(-ys[0])),
@@ -141,12 +162,49 @@ def _scaled(source: Image.Image, m: np.ndarray, side: int) -> Image.Image:
     if any(pad):
         source = ImageOps.expand(source, tuple(pad), fill=0)
     box = (xs[0] + pad[0], ys[0] + pad[1], xs[1] + pad[0], ys[1] + pad[1])
+    return source, box, bool(m[0, 0] < 0), bool(m[1, 1] < 0)
+
+
+def _scaled(source: Image.Image, m: np.ndarray, side: int) -> Image.Image:
+    """The affine case as a resize: several times faster than a general transform."""
+    source, box, flip_x, flip_y = _affine_box(source, m, side)
     out = source.resize((side, side), Image.Resampling.BILINEAR, box=box)
-    if m[0, 0] < 0:
+    if flip_x:
         out = out.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    if m[1, 1] < 0:
+    if flip_y:
         out = out.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
     return out
+
+
+def _resized_bits(
+    source: Image.Image, box: tuple[float, float, float, float], side: int, threshold: int
+) -> np.ndarray:
+    """source.resize((side, side), BILINEAR, box=box) > threshold, tile by tile: a tile
+    whose source pixels (with the filter's reach) are all at or below the threshold
+    stays dark without being resized - bilinear never overshoots its inputs, and most
+    of a drawing is paper."""
+    values = np.asarray(source)
+    x0, y0, x1, y1 = box
+    sx, sy = (x1 - x0) / side, (y1 - y0) / side
+    reach = math.ceil(max(sx, sy, 1.0)) + 2  # source pixels a tile's filter can touch
+    out = np.zeros((side, side), bool)
+    for top in range(0, side, _TILE):
+        bottom = min(side, top + _TILE)
+        rows = slice(max(0, int(y0 + top * sy) - reach), int(y0 + bottom * sy) + reach + 1)
+        for left in range(0, side, _TILE):
+            right = min(side, left + _TILE)
+            cols = slice(max(0, int(x0 + left * sx) - reach), int(x0 + right * sx) + reach + 1)
+            if values[rows, cols].max(initial=0) <= threshold:
+                continue
+            tile = source.resize(
+                (right - left, bottom - top), Image.Resampling.BILINEAR,
+                box=(x0 + left * sx, y0 + top * sy, x0 + right * sx, y0 + bottom * sy),
+            )
+            np.greater(np.asarray(tile), threshold, out=out[top:bottom, left:right])
+    return out
+
+
+_TILE = 256  # output pixels per side of a tile of a big 1-bit resize
 
 
 def _in_disc(square: Image.Image, canvas_px: int, offset: int) -> Image.Image:
@@ -156,22 +214,14 @@ def _in_disc(square: Image.Image, canvas_px: int, offset: int) -> Image.Image:
     return canvas
 
 
-def _bits_in_disc(square: Image.Image, threshold: int, canvas_px: int, offset: int) -> np.ndarray:
-    """`_in_disc` of an L square thresholded to bool, in numpy: Pillow keeps 1-bit images
-    at a byte per pixel and its 1-bit paths (point, paste, PNG packing) cost more than
-    the resize. Read in bands, written in place: two of these may run at once."""
-    side = square.width
-    disc = _disc_mask(side)
+def _bits_in_disc(bits: np.ndarray, canvas_px: int, offset: int) -> np.ndarray:
+    """`_in_disc` for a bool square, in numpy: Pillow keeps 1-bit images at a byte per
+    pixel and its 1-bit paths (point, paste, PNG packing) cost more than the resize."""
+    side = bits.shape[0]
     canvas = np.zeros((canvas_px, canvas_px), bool)
-    for top in range(0, side, _BAND):
-        bottom = min(side, top + _BAND)
-        inside = canvas[offset + top : offset + bottom, offset : offset + side]
-        np.greater(np.asarray(square.crop((0, top, side, bottom))), threshold, out=inside)
-        inside &= disc[top:bottom]
+    inside = canvas[offset : offset + side, offset : offset + side]
+    np.logical_and(bits, _disc_mask(side), out=inside)
     return canvas
-
-
-_BAND = 512  # rows of a big square copied out of Pillow at a time
 
 
 def _draw_disc(side: int) -> Image.Image:
@@ -377,5 +427,4 @@ def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> np.ndar
     scale = cells / canvas_px  # grid cells per output pixel
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
     grid = Image.fromarray(result.open.astype(np.uint8) * 255)
-    square = grid.resize((side, side), Image.Resampling.BILINEAR, box=box)
-    return _bits_in_disc(square, 128, canvas_px, offset)
+    return _bits_in_disc(_resized_bits(grid, box, side, 128), canvas_px, offset)
