@@ -59,7 +59,7 @@ def light_colours(cleaned: Image.Image, inked: np.ndarray, alpha: np.ndarray) ->
 
 
 def placement(alpha: np.ndarray) -> Placement:
-    ys, xs = np.nonzero(alpha > 0.5)
+    ys, xs = np.divmod(np.flatnonzero(alpha > 0.5), alpha.shape[1])
     if xs.size == 0:
         h, w = alpha.shape
         return Placement(w / 2, h / 2, max(w, h) / 2)
@@ -330,7 +330,7 @@ def _bridge(
         (owner2[:-1], owner2[1:], dist2[:-1], dist2[1:], 0, w),
     ):
         meet = (a_own > 0) & (b_own > 0) & (a_own != b_own)
-        ys, xs = np.nonzero(meet)
+        ys, xs = np.divmod(np.flatnonzero(meet), meet.shape[1])
         p = ys * w + xs
         cost = a_dist[meet] + b_dist[meet] + 1
         candidates.append((a_own[meet], b_own[meet], cost, p + a_idx, p + b_idx))

@@ -73,7 +73,8 @@ def label(mask: np.ndarray, eight: bool = False) -> tuple[np.ndarray, int]:
     padded = np.zeros((h, w + 2), bool)
     padded[:, 1:-1] = mask
     # Every change along a row is a run's start or its (exclusive) end, in turn.
-    edge_rows, edge_cols = np.nonzero(padded[:, 1:] != padded[:, :-1])
+    # (Flat indices split by divmod: numpy's 2-D nonzero is several times slower.)
+    edge_rows, edge_cols = np.divmod(np.flatnonzero(padded[:, 1:] != padded[:, :-1]), w + 1)
     rows, starts, ends = edge_rows[0::2], edge_cols[0::2], edge_cols[1::2]
     n = rows.size
     if n == 0:
