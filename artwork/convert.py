@@ -131,7 +131,7 @@ def _derive(
                     "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
                 }
         for i, (target, job) in enumerate(zip(targets, jobs, strict=True)):
-            if job is None or target.kind != "steel":
+            if job is None or not isinstance(target, GoboTarget) or target.kind != "steel":
                 continue
             steel = job.result()
             jobs[i] = pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings, steel)
