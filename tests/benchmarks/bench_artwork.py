@@ -1,6 +1,6 @@
 """Artwork benchmark (run by hand): the 12 MP phone photo to everything a site needs.
 
-    /work/venv/bin/python tests/benchmarks/bench_artwork.py [PHOTO]
+    .venv/bin/python tests/benchmarks/bench_artwork.py [PHOTO]
 
 A site with one steel and one glass gobo fixture (size B) and a 16x6 pixel
 fixture: cleaned.png, both gobos with their manifests, the pixel image,
