@@ -45,6 +45,8 @@ def setup_logging() -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    # APScheduler logs every job it adds; the daemon logs each transition itself.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 class Daemon:
