@@ -12,6 +12,7 @@ from typing import NamedTuple
 OK = "ok"
 DISCONNECTED = "disconnected"
 ERROR = "error"
+CLOSED = "closed"  # health detail of an output closed on purpose
 
 
 class Health(NamedTuple):
@@ -53,7 +54,11 @@ class HealthTracker:
     def get(self) -> Health:
         return self._health
 
-    def set(self, state: str, detail: str) -> None:
+    def closed(self) -> None:
+        """Closed on purpose (shutdown, reload): not a fault, so not a warning."""
+        self.set(DISCONNECTED, CLOSED, level=logging.INFO)
+
+    def set(self, state: str, detail: str, level: int | None = None) -> None:
         with self._lock:
             current = self._health
             if state == current.state:
@@ -61,5 +66,6 @@ class HealthTracker:
                     self._health = current._replace(detail=detail)
                 return
             self._health = Health(state, detail, time.time())
-        level = logging.INFO if state == OK else logging.WARNING
+        if level is None:
+            level = logging.INFO if state == OK else logging.WARNING
         self._log.log(level, "%s: %s", state, detail)

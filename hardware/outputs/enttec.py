@@ -107,7 +107,7 @@ class EnttecUsbProOutput(Output):
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join)
             self._thread = None
-        self._health.set(DISCONNECTED, "closed")
+        self._health.closed()
 
     # --- writer thread -------------------------------------------------------------
     def _run(self) -> None:

@@ -338,4 +338,4 @@ class NetworkOutput(Output):
         if node is not None:
             self._flush(node)
             await node.__aexit__(None, None, None)
-        self._health.set(DISCONNECTED, "closed")
+        self._health.closed()

@@ -39,7 +39,7 @@ class SimulatedOutput(Output):
         self._frames.update(universes)
 
     async def close(self) -> None:
-        self._health.set("disconnected", "closed")
+        self._health.closed()
 
     def health(self) -> Health:
         return self._health.get()
