@@ -185,7 +185,7 @@ class ControlServer:
                 else:
                     _check_level(value, f"set: {attr}")
             return show.set_override(
-                args.get("fixture", str), values, args.duration("duration_s")
+                args.get("fixture", str), values, args.duration("duration_s"), source
             )
         if cmd == "identify":
             seconds = args.duration("seconds") or 10.0

@@ -182,7 +182,9 @@ class OscServer:
         if len(parts) != 5 or not parts[3] or not parts[4]:
             raise _Ignored("address must be /gobo/fixture/<name>/<attr>")
         try:
-            self.show.set_override(parts[3], {parts[4]: _level(args)}, None)
+            self.show.set_override(
+                parts[3], {parts[4]: _level(args)}, None, self._source(addr)
+            )
         except ValueError as exc:
             raise _Ignored(str(exc)) from None
 

@@ -254,7 +254,11 @@ class Show:
         )
 
     def set_override(
-        self, fixture: str, values: Mapping[str, float | str], duration_s: float | None
+        self,
+        fixture: str,
+        values: Mapping[str, float | str],
+        duration_s: float | None,
+        source: str = "gobo set",
     ) -> dict[str, Any]:
         target = self._fixture(fixture)
         parsed: dict[str, float | str] = {}
@@ -276,10 +280,10 @@ class Show:
         merged.update(parsed)
         self.assembler.assemble({fixture: merged})  # refuse what the fixture cannot take
         until = now + duration_s if duration_s else None
-        source = "gobo set"
         self.overrides[fixture] = Override(merged, until, source)
         shown = " ".join(f"{k}={v}" for k, v in parsed.items())
-        log.info("override %s %s%s", fixture, shown, f" for {duration_s:g}s" if until else "")
+        timed = f" for {duration_s:g}s" if until else ""
+        log.info("override %s %s%s by %s", fixture, shown, timed, source)
         self._persist()
         return {"fixture": fixture, "values": merged, "until": self._iso(until)}
 

@@ -74,9 +74,14 @@ class TinyShow:
         return f"showing {self.artwork} in the evening window until 23:00"
 
     def set_override(
-        self, fixture: str, values: dict[str, float | str], duration_s: float | None
+        self,
+        fixture: str,
+        values: dict[str, float | str],
+        duration_s: float | None,
+        source: str = "gobo set",
     ) -> dict[str, Any]:
         self._check()
+        self.sources.append(source)
         if fixture not in PATCH:
             raise ValueError(f"unknown fixture {fixture!r}")
         for attr in values:

@@ -89,16 +89,18 @@ def test_requests_reach_the_show(sock_path: Path) -> None:
         assert status["state"] == "showing" and status["artwork"] == "cat"
         assert status["osc"] == {"received": 3}
         result = client.request(
-            "set", fixture="wash", values={"intensity": 0.5, "color": "#ff8800"}, duration_s=600
+            "set", fixture="wash", values={"intensity": 0.5, "color": "#ff8800"}, duration_s=600,
+            source="gobo set",
         )
         assert result["values"] == {"intensity": 0.5, "color": "#ff8800"}
         assert show.durations["wash"] == 600
+        user = __import__("pwd").getpwuid(os.geteuid()).pw_name
+        assert show.sources[-1] == f"gobo set ({user})"
         client.request("master", level=0.25, source="gobo master")
         assert show.master == 0.25
         client.request("blackout", on=True, source="gobo blackout")
         assert client.request("status")["state"] == "blackout"
         # the server appends who connected (SO_PEERCRED) to the source
-        user = __import__("pwd").getpwuid(os.geteuid()).pw_name
         assert show.blackout_source == f"gobo blackout ({user})"
         assert client.request("why") == f"blackout by gobo blackout ({user})"
         client.request("resume")

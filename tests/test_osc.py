@@ -80,6 +80,7 @@ def test_oscsend_drives_the_show() -> None:
         await until(lambda: show.blackout_source is None, "blackout off")
         await oscsend(server, "/gobo/fixture/gobo-1/red", "f", "0.25")
         await until(lambda: show.overrides == {"gobo-1": {"red": 0.25}}, "override")
+        assert show.sources[-1] == "OSC 127.0.0.1"
         await oscsend(server, "/gobo/play", "s", "boat")
         await until(lambda: show.pinned == "boat", "play boat")
         await oscsend(server, "/gobo/next")

@@ -113,6 +113,8 @@ def test_override_scaled_by_master_then_blackout_then_resume(tmp_path: Path) -> 
     show.step(clock.now)
     assert wash(show) == [255, 255, 128, 0]  # generic-drgb: intensity, red, green, blue
     assert show.state() == "override"
+    show.set_override("wash", {"blue": 0.0}, None, "OSC 127.0.0.1")
+    assert show.why() == "manual override: wash by OSC 127.0.0.1"
     show.set_master(0.5, "OSC 127.0.0.1")
     show.step(clock.now)
     assert wash(show)[0] in (127, 128)
