@@ -157,14 +157,15 @@ def load_state(path: Path) -> PersistedState:
         return PersistedState()
     try:
         return PersistedState.from_json(json.loads(text))
-    except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError; deep nesting
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
         try:
             os.replace(path, aside)
             where = f"moved to {aside.name}"
         except OSError as move_exc:
             where = f"could not move it aside: {move_exc}"
-        log.error("%s is corrupt (%s), %s; starting from a clean show state", path, exc, where)
+        reason = str(exc) or type(exc).__name__
+        log.error("%s is corrupt (%s), %s; starting from a clean show state", path, reason, where)
         return PersistedState()
 
 

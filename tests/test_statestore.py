@@ -62,6 +62,7 @@ def test_missing_file_is_a_clean_start(tmp_path: Path) -> None:
         (b'{"version": 1, "overrides": {"w": {"values": {"red": "x"}}}}', "overrides.w.values.red"),
         (b'{"version": 1, "blackout": {"since": "noon"}}', "blackout.since"),
         (b'{"version": 1, "playlist_position": -1}', "playlist_position"),
+        (b"[" * 100_000, "recursion"),  # nesting deeper than the JSON parser's stack
     ],
 )
 def test_corrupt_file_is_moved_aside(
