@@ -10,6 +10,7 @@ shutter channels: open), so every frame is a pure function of its input.
 from __future__ import annotations
 
 import functools
+import math
 from array import array as _array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ def parse_value(attr: str, text: str) -> float | tuple[float, float, float]:
     except ValueError:
         raise ValueError(f"{attr}={text!r}: not a number (use 0..1 or NN%)") from None
     if attr == "gobo":
-        if value < 1 or value != int(value):
+        if value < 1 or not value.is_integer():  # also refuses inf and nan
             raise ValueError(f"gobo={text!r}: a wheel slot number, 1 for the first slot")
         return value
     if not 0 <= value <= 1:
@@ -507,7 +508,7 @@ class FrameAssembler:
 
 def _discrete_dmx(group: _Group, value: float) -> int:
     if group.attribute == "gobo":
-        slot = round(value)
+        slot = round(value) if math.isfinite(value) else None
         if slot not in group.slots:
             raise ValueError(
                 f"{group.fixture.name}.gobo={value:g}: wheel slots are "
@@ -515,7 +516,7 @@ def _discrete_dmx(group: _Group, value: float) -> int:
             )
         start, end = group.slots[slot]
         return (start + end) // 2
-    level = min(max(value, 0.0), 1.0)
+    level = min(max(value, 0.0), 1.0) if not math.isnan(value) else 0.0  # as nan elsewhere
     if level == 0 and group.open_value is not None:
         return group.open_value
     return group.lo + round(level * (group.hi - group.lo))

@@ -96,6 +96,7 @@ def test_capability_aware_strobe_and_gobo(ofl_dir: Path) -> None:
     assert 32 <= frame[10] <= 63
     fast = fa.assemble({"irock": {"strobe": 1.0}})["main"][1]
     assert fast[0] == 131
+    assert fa.assemble({"irock": {"strobe": float("nan")}})["main"][1][0] == rest[0]  # as 0
     with pytest.raises(ValueError, match=r"wheel slots are 1\.\.8"):
         fa.assemble({"wheel": {"gobo": 9}})
 
@@ -159,6 +160,10 @@ def test_bad_input_is_a_clear_value_error() -> None:
         fa.assemble({"a": {"red": "lots"}})
     with pytest.raises(ValueError, match="not a number"):
         fa.assemble({"a": {"red": None}})
+    wheel = _assembler({"name": "w", "profile": "generic-gobo-wheel", "address": 1})
+    for bad in (float("inf"), float("nan"), "1e400"):
+        with pytest.raises(ValueError, match=r"gobo=.*slot"):
+            wheel.assemble({"w": {"gobo": bad}})
 
 
 def test_same_layout_new_values_is_recomputed() -> None:
@@ -188,6 +193,8 @@ def test_parse_value(attr: str, text: str, value: Any) -> None:
         ("intensity", "150%", r"0\.\.1"),
         ("color", "orange", "#rrggbb"),
         ("gobo", "0", "slot"),
+        ("gobo", "inf", "slot"),
+        ("gobo", "nan", "slot"),
         ("sparkle", "1", "unknown attribute"),
         ("zoom", "far", "not a number"),
     ],
