@@ -7,7 +7,6 @@ must replan when the clock jumps.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -45,10 +44,6 @@ class ClockTrust:
     def trusted(self) -> bool:
         return self.reason() is None
 
-    async def wait_trusted(self, poll_s: float = 5.0) -> None:
-        while not self.trusted():
-            await asyncio.sleep(poll_s)
-
 
 class JumpDetector:
     """Reports a wall-clock step: the offset between wall and monotonic time changing."""
@@ -75,8 +70,3 @@ class JumpDetector:
             return None
         self.on_jump(delta)
         return delta
-
-    async def run(self, interval_s: float = 10.0) -> None:
-        while True:
-            await asyncio.sleep(interval_s)
-            self.check()
