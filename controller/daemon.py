@@ -209,6 +209,7 @@ class Daemon:
             await close_outputs(stale)
         self.show.configure(new)
         if self.timer is not None:
+            self.timer.site = new.site  # a moved site or a new time zone moves every transition
             self.timer.reload(new.schedule)
         if new.osc != old.osc:
             if self.osc is not None:
