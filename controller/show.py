@@ -91,7 +91,7 @@ class Show:
         self.approved = [look.artwork_id for look in looks]
         before = self.playlist.current
         self.playlist = pl.sync(self.playlist, self.approved, now)
-        if self.playlist.queue and self.playlist.queue != ():
+        if self.playlist.queue:
             log.info("new artwork queued for the next slot: %s", ", ".join(self.playlist.queue))
         self._playlist_changed(before)
 
