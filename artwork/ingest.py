@@ -106,8 +106,8 @@ def _decode(image: Image.Image, working_px: int | None) -> Image.Image:
         # draft() keeps both sides >= the request, so ask in the image's own aspect.
         scale = working_px / max(image.size)
         image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
-    if getattr(image, "n_frames", 1) > 1:
-        image.seek(0)  # animations: the first frame
+    # Image.open leaves GIF and TIFF on their first frame. Asking for n_frames would walk
+    # every frame header, where a damaged later one raises TypeError, not a RejectedDrawing.
     orientation = image.getexif().get(0x0112, 1)
     flat = _on_white(image)
     if working_px and max(flat.size) > working_px:

@@ -73,6 +73,28 @@ def test_gif_first_frame(tmp_path: Path) -> None:
     assert np.asarray(load_drawing(tmp_path / "anim.gif", Settings())).max() < 10
 
 
+def _tiff_with_broken_second_page() -> bytes:
+    """A 16x16 black grey page, then a page header without a width (as a damaged scan)."""
+    side = 16
+    tags = [(256, 3, side), (257, 3, side), (258, 3, 8), (259, 3, 1), (262, 3, 1),
+            (273, 4, 0), (278, 3, side), (279, 4, side * side)]
+    second = 8 + 2 + 12 * len(tags) + 4
+    pixels = second + 2 + 12 + 4
+    entries = b"".join(
+        struct.pack("<HHII", tag, kind, 1, pixels if tag == 273 else value)
+        for tag, kind, value in tags
+    )
+    first = struct.pack("<H", len(tags)) + entries + struct.pack("<I", second)
+    broken = struct.pack("<HHHII", 1, 257, 3, 1, side) + struct.pack("<I", 0)
+    return b"II*\0" + struct.pack("<I", 8) + first + broken + b"\0" * side * side
+
+
+def test_tiff_first_page_read_without_walking_the_others(tmp_path: Path) -> None:
+    (tmp_path / "scan.tif").write_bytes(_tiff_with_broken_second_page())
+    pixels = np.asarray(load_drawing(tmp_path / "scan.tif", Settings()))
+    assert pixels.shape == (16, 16, 3) and pixels.max() == 0
+
+
 def test_exif_orientation_applied(tmp_path: Path) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90 degrees clockwise to view
