@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import termios
 import threading
 import time
 from collections.abc import Mapping
@@ -25,6 +26,9 @@ SLOTS = 512
 _REPLY_TIMEOUT = 0.5
 _MAX_BACKOFF = 1.0
 NO_ANSWER = "widget did not answer labels 3/10"
+# A vanished device: pyserial's write raises SerialException, in_waiting OSError, but
+# flush and reset_input_buffer raise termios.error (EIO), which is not an OSError.
+_LOST = (serial.SerialException, OSError, termios.error)
 
 
 def encode_message(label: int, payload: bytes = b"") -> bytes:
@@ -121,7 +125,7 @@ class EnttecUsbProOutput(Output):
             backoff = 0.1
             try:
                 self._pump(port)
-            except (serial.SerialException, OSError) as exc:
+            except _LOST as exc:
                 self._health.set(DISCONNECTED, f"{self.device}: lost ({exc}); reconnecting")
             finally:
                 port.close()
@@ -140,7 +144,7 @@ class EnttecUsbProOutput(Output):
         try:
             detail = describe_widget(self._query(port, LABEL_GET_SERIAL, b""),
                                      self._query(port, LABEL_GET_PARAMS, b"\x00\x00"))
-        except (serial.SerialException, OSError) as exc:
+        except _LOST as exc:
             port.close()
             self._health.set(DISCONNECTED, f"{self.device}: lost while opening ({exc})")
             return None
