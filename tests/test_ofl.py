@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hardware.profiles import ProfileError, load_ofl
+from hardware.profiles.ofl import MAX_REDIRECTS
 
 
 def _fixture_files(ofl_dir: Path) -> list[Path]:
@@ -120,6 +121,20 @@ def test_redirect_out_of_the_tree_is_refused(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"name": "x", "redirectTo": "../../../etc/passwd"}))
     with pytest.raises(ProfileError, match="not in"):
         load_ofl(bad)
+
+
+def test_redirect_chains_up_to_the_limit(tmp_path: Path, ofl_dir: Path) -> None:
+    makers = tmp_path / "fixtures/maker"
+    makers.mkdir(parents=True)
+    (makers / "real.json").write_text((ofl_dir / "fixtures/generic/rgb-fader.json").read_text())
+    previous = "real"
+    for hop in range(1, MAX_REDIRECTS + 2):
+        (makers / f"hop{hop}.json").write_text(json.dumps({"redirectTo": f"maker/{previous}"}))
+        previous = f"hop{hop}"
+    chained = load_ofl(makers / f"hop{MAX_REDIRECTS}.json")
+    assert sum("redirect" in w for w in chained.warnings) == MAX_REDIRECTS
+    with pytest.raises(ProfileError, match=f"more than {MAX_REDIRECTS} redirects"):
+        load_ofl(makers / f"hop{MAX_REDIRECTS + 1}.json")
 
 
 def test_switching_channels_warn_and_still_load(ofl_dir: Path) -> None:

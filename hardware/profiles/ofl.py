@@ -54,7 +54,7 @@ class _Slot:
 def load_ofl(path: Path) -> Profile:
     notes: list[str] = []
     data = _read(path)
-    for _ in range(MAX_REDIRECTS):
+    for _ in range(MAX_REDIRECTS + 1):  # the last pass only checks the final target
         if "redirectTo" not in data:
             break
         fixtures_dir = path.resolve().parent.parent
