@@ -292,7 +292,7 @@ class _Reader:
             raise self.fail("gobo_slots", "this fixture's profile and mode have no gobo wheel")
         slots: dict[int, str] = {}
         for slot_text, artwork_id in value.items():
-            if not slot_text.isdigit() or not 1 <= int(slot_text) <= wheel_slots:
+            if not slot_text.isdecimal() or not 1 <= int(slot_text) <= wheel_slots:
                 raise self.fail(f"gobo_slots.{slot_text}", f"wheel slots are 1..{wheel_slots}")
             if not isinstance(artwork_id, str) or not artwork_id:
                 raise self.fail(f"gobo_slots.{slot_text}", "must be an artwork id string")

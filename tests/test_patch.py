@@ -152,6 +152,11 @@ def test_beyond_512_names_fixture_and_channel() -> None:
             "1..8",
         ),
         (
+            {"name": "x", "profile": "generic-gobo-wheel", "address": 1, "gobo_slots": {"²": "a"}},
+            "fixture[1].gobo_slots.²",
+            "1..8",
+        ),
+        (
             {"name": "x", "profile": "generic-rgb", "address": 1, "tilt": 10},
             "fixture[1].beam_angle",
             "both",
