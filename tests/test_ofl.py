@@ -157,6 +157,11 @@ def test_broken_files_give_profile_errors(tmp_path: Path, ofl_dir: Path) -> None
     odd.write_text(json.dumps(data))
     with pytest.raises(ProfileError, match="bad entry"):
         load_ofl(odd)
+    flare = json.loads((ofl_dir / "fixtures/tmb/solaris-flare.json").read_text())
+    flare["matrix"]["pixelGroups"]["1-Pixel"] = {"name": "("}  # not a regular expression
+    odd.write_text(json.dumps(flare))
+    with pytest.raises(ProfileError, match="not a valid OFL fixture"):
+        load_ofl(odd)
 
 
 def test_resources_resolve_relative_to_the_tree_holding_the_fixture(

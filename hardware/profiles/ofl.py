@@ -73,7 +73,7 @@ def load_ofl(path: Path) -> Profile:
         return _Importer(path, data, notes).profile()
     except ProfileError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, re.error) as exc:
         # The file passed the JSON parser but not OFL's schema: refuse it, naming the file.
         raise ProfileError(
             f"{path}: not a valid OFL fixture ({type(exc).__name__}: {exc})"
