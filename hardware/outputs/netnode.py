@@ -255,15 +255,6 @@ class NetworkOutput(Output):
     def health(self) -> Health:
         return self._health.get()
 
-    def destinations(self) -> dict[int, tuple[str, int]]:
-        """Where each universe goes (for status and tests); empty until opened."""
-        node = self._node
-        if node is None:
-            return {}
-        if isinstance(node, GoboArtNetNode):
-            return {u._universe: node._dst for u in node._universes}
-        return {u._universe: u._dst for u in node._universes}
-
     async def open(self) -> None:
         if not await self._try_open():
             self._retry = asyncio.create_task(self._retry_open(), name=f"open {self.name}")

@@ -44,9 +44,6 @@ class SimulatedOutput(Output):
     def health(self) -> Health:
         return self._health.get()
 
-    def frames(self) -> dict[int, bytes]:
-        return dict(self._frames)
-
     def values(self) -> dict[str, dict[str, Any]]:
         """What each fixture receives now, decoded from the latest frames."""
         return self._assembler.decode({self.name: self._frames})
