@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 from artwork.library import ArtworkRecord
+from artwork.png import save_png
 
 _BACKGROUND = (24, 24, 24)
 _TEXT = (235, 235, 235)
@@ -81,8 +81,5 @@ def write_contact_sheet(
 ) -> Path:
     """Write the sheet as a PNG (no metadata), atomically; returns the path."""
     out = Path(out)
-    sheet = render_contact_sheet(records, thumb=thumb, columns=columns)
-    scratch = out.with_name(f".{out.name}.tmp")
-    sheet.save(scratch, format="PNG")
-    os.replace(scratch, out)
+    save_png(render_contact_sheet(records, thumb=thumb, columns=columns), out)
     return out
