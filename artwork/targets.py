@@ -37,7 +37,7 @@ class GoboTarget:
 
     @property
     def key(self) -> str:
-        """Stable name for files: steel-B, glass-M-flip, steel-B-k20x26, colour-B-60.0."""
+        """Stable name for files: steel-B, glass-M-flip, steel-B-k20x26, colour-B-60in86."""
         parts = [self.kind, self.size]
         if self.size not in SIZES or SIZES[self.size] != (self.outer_mm, self.image_mm):
             parts.append(f"{self.image_mm:g}in{self.outer_mm:g}")
