@@ -26,7 +26,7 @@ from controller.osc import OscServer
 from controller.runlog import RunLog, RunRecorder, night_of
 from controller.sdnotify import notify, watchdog_interval
 from controller.show import Show
-from controller.statestore import STATE_FILE, load_state, save_state
+from controller.statestore import STATE_FILE, CoalescingSaver, load_state
 from controller.transitions import TransitionTimer
 from hardware.outputs import create_output
 
@@ -79,12 +79,12 @@ class Daemon:
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         config = self.config
-        state_path = config.state_dir / STATE_FILE
+        self.saver = CoalescingSaver(config.state_dir / STATE_FILE)
         config.state_dir.mkdir(parents=True, exist_ok=True)
         self.show = Show(
             config,
-            persisted=load_state(state_path),
-            save=lambda state: save_state(state_path, state),
+            persisted=load_state(self.saver.path),
+            save=self.saver,
             frame_stats=lambda: self.frameloop.stats().as_dict() if self.frameloop else {},
         )
         # The socket first: a second daemon for the site must stop before touching outputs.
@@ -176,6 +176,7 @@ class Daemon:
         if self.osc is not None:
             await self.osc.close()
         await close_outputs(self.outputs)
+        self.saver.flush()
         if self.recorder is not None:
             with contextlib.suppress(Exception):
                 self.recorder.finish(time.time())
@@ -194,7 +195,11 @@ class Daemon:
             except ConfigError as exc:
                 log.error("reload refused, keeping the running configuration: %s", exc)
                 return
-            await self._apply(new)
+            try:
+                await self._apply(new)
+            except Exception as exc:  # e.g. an output that cannot be created: keep running
+                log.error("reload of %s failed part-way: %s", self.config_path, exc)
+                return
             log.info("reloaded %s", self.config_path)
         finally:
             self._reloading = False
@@ -313,6 +318,7 @@ class Daemon:
                 if trusted and self.timer is None:
                     self._start_timer()
                 self.jumps.check()
+                self.saver.flush()
                 self._sample_runlog(now)
                 self._note_state(now)
                 if now - self._last_fold >= FOLD_EVERY_S:

@@ -8,6 +8,7 @@ at 40 Hz and a demo can run a whole night in seconds.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -59,6 +60,7 @@ class Show:
         self.overrides: dict[str, Override] = {}
         self.identifying: dict[str, float] = {}
         self.master = 1.0
+        self._master_logged = -math.inf
         self._shutdown_at: float | None = None
         self._segment: Segment | None = None
         self._segment_valid: tuple[float, float] = (0.0, -1.0)
@@ -333,8 +335,11 @@ class Show:
     def set_master(self, level: float, source: str) -> None:
         if not 0.0 <= level <= 1.0:
             raise ValueError(f"master must be 0..1, not {level}")
-        if level != self.master:
+        now = self._clock()
+        # A desk fader sends tens of values a second: one log line a second is enough.
+        if level != self.master and now - self._master_logged >= 1.0:
             log.info("master %.0f%% by %s", level * 100, source)
+            self._master_logged = now
         self.master = level
         self._persist()
 

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,3 +189,35 @@ def save_state(path: Path, state: PersistedState) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+class CoalescingSaver:
+    """Saves a change at once, but at most once per `interval`: a desk fader sends tens of
+    /gobo/master messages a second, and an fsync for each would stall the frame loop on an SD
+    card. A change inside the interval waits for `flush()` (the daemon calls it every second
+    and at shutdown), so at most `interval` of fader travel can be lost to a crash.
+    """
+
+    def __init__(
+        self, path: Path, interval: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.path = path
+        self.interval = interval
+        self.clock = clock
+        self._last_save = -math.inf
+        self._pending: PersistedState | None = None
+
+    def __call__(self, state: PersistedState) -> None:
+        if self.clock() - self._last_save >= self.interval:
+            self._write(state)
+        else:
+            self._pending = state
+
+    def flush(self) -> None:
+        if self._pending is not None:
+            self._write(self._pending)
+
+    def _write(self, state: PersistedState) -> None:
+        self._pending = None
+        self._last_save = self.clock()
+        save_state(self.path, state)

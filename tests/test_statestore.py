@@ -11,6 +11,7 @@ import pytest
 from controller.statestore import (
     STATE_FILE,
     Blackout,
+    CoalescingSaver,
     Override,
     PersistedState,
     load_state,
@@ -85,3 +86,19 @@ def test_expired_overrides_and_pin_are_dropped() -> None:
     assert state.pinned_until == 1_795_000_900.0
     later = sample().without_expired(now=1_795_001_000.0)
     assert later.pinned_until is None and later.blackout == sample().blackout
+
+
+def test_coalescing_saver_writes_a_burst_once_and_the_last_value_on_flush(tmp_path: Path) -> None:
+    """A fader's 50 master values in one second: the first saved at once, the last at flush."""
+    path = tmp_path / "show-state.json"
+    clock = {"now": 100.0}
+    saver = CoalescingSaver(path, interval=1.0, clock=lambda: clock["now"])
+    for step in range(50):
+        clock["now"] = 100.0 + step * 0.02
+        saver(PersistedState(master=step / 49))
+    assert load_state(path).master == 0.0  # the other 49 wait: no fsync per fader step
+    saver.flush()
+    assert load_state(path).master == 1.0
+    clock["now"] = 105.0
+    saver(PersistedState(master=0.3))  # a lone change after a quiet spell is saved at once
+    assert load_state(path).master == 0.3
