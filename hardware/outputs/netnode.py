@@ -21,6 +21,7 @@ notes/dependencies.md, pyartnet pitfalls):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import math
 import socket
@@ -324,6 +325,9 @@ class NetworkOutput(Output):
     async def close(self) -> None:
         if self._retry is not None:
             self._retry.cancel()
+            # Wait for it: cancelled inside node.__aenter__, it must not leave a socket open.
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry
             self._retry = None
         node, self._node = self._node, None
         if node is not None:
