@@ -47,6 +47,7 @@ _IGNORED_SUFFIXES = (".part", ".tmp", "~", ".crdownload", ".partial", ".swp", ".
 _IGNORED_NAMES = {"thumbs.db", "desktop.ini"}
 _TICK_SECONDS = 0.2
 _RESCAN_SECONDS = 30.0  # safety net for lost events (inotify queue overflow)
+_RETRY_SECONDS = 30.0  # after a site failure (disk full, database locked)
 # An open count left over from lost events must not hold a file forever.
 _STALE_OPEN_SECONDS = 3600.0
 
@@ -127,6 +128,9 @@ class Inbox:
         self.force_polling = force_polling
         self.observer_kind = ""  # "inotify" or "polling" once running
         self._candidates: dict[Path, _Candidate] = {}
+        # Our own read of a file raises inotify open/close events that would make it
+        # ready again after stable_seconds: a failed file waits here instead.
+        self._retry_at: dict[Path, float] = {}
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gobo-inbox")
@@ -194,6 +198,7 @@ class Inbox:
                 info = path.lstat()
             except FileNotFoundError:
                 del self._candidates[path]
+                self._retry_at.pop(path, None)
                 continue
             signature = (info.st_size, info.st_mtime_ns)
             if signature != candidate.signature:
@@ -203,6 +208,8 @@ class Inbox:
             quiet = now - candidate.changed_at
             if candidate.open_count and quiet < _STALE_OPEN_SECONDS:
                 continue  # still being written (or read) by someone
+            if now < self._retry_at.get(path, 0.0):
+                continue
             if candidate.closed or quiet >= self.settings.stable_seconds:
                 ready.append(path)
         return ready
@@ -293,12 +300,14 @@ class Inbox:
                     if self._stop.is_set():
                         break
                     self._candidates.pop(path, None)
+                    self._retry_at.pop(path, None)
                     try:
                         outcome = await loop.run_in_executor(self._executor, self.ingest, path)
                     except (OSError, sqlite3.Error) as exc:
                         # e.g. a full disk or a folder without write permission: the file
-                        # stays in the inbox and the next rescan tries it again.
+                        # stays in the inbox and is tried again after _RETRY_SECONDS.
                         log.error("inbox: cannot process %s: %s", path, exc)
+                        self._retry_at[path] = time.monotonic() + _RETRY_SECONDS
                         continue
                     self._report(outcome)
                 if time.monotonic() - last_scan > _RESCAN_SECONDS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 import threading
@@ -267,4 +268,29 @@ def test_file_taken_by_another_process_meanwhile(tmp_path):
     inbox = make_inbox(tmp_path)
     outcome = inbox.ingest(inbox.inbox_dir / "vanished.png")
     assert outcome.result is None and outcome.reason.startswith("gone from the inbox")
+    assert not (inbox.inbox_dir / "rejected").exists()
+
+
+def test_site_failure_is_not_retried_at_once(tmp_path, make_drawing):
+    """A full disk: the file stays, and the inbox's own read of it (inotify open/close
+    events) must not set off a retry, and a whole conversion, every tick."""
+    attempts = []
+
+    class FullDisk(Library):
+        def add(self, path, *args, **kwargs):
+            attempts.append(path)
+            path.read_bytes()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    inbox = make_inbox(tmp_path, stable_seconds=0.0)
+    inbox.library = FullDisk(tmp_path / "state")
+    dropped = make_drawing(inbox.inbox_dir / "sun.png", seed=5)
+
+    async def scenario() -> None:
+        await wait_for(lambda: attempts, "the first attempt")
+        await asyncio.sleep(1.5)  # several ticks: with stable_seconds 0 any re-arm shows
+
+    run_with_inbox(inbox, scenario)
+    assert inbox.observer_kind == "inotify"
+    assert attempts == [dropped] and dropped.exists()
     assert not (inbox.inbox_dir / "rejected").exists()
