@@ -164,15 +164,19 @@ def run_add(args: argparse.Namespace) -> int:
     config = load_config(args)
     targets = targets_for_patch(config.patch)
     results: list[dict[str, object]] = []
+    missing = [n for n in args.files if not Path(n).exists() and not Path(n).is_symlink()]
+    if missing:  # checked before adding any, so no half-done run goes unreported
+        raise UsageError(f"{missing[0]}: no such file")
     with _library(args) as library:
         for name in args.files:
-            path = Path(name)
-            if not path.exists() and not path.is_symlink():
-                raise UsageError(f"{name}: no such file")
             try:
-                added = library.add(path, args.credit, targets, config.artwork)
+                added = library.add(Path(name), args.credit, targets, config.artwork)
             except RejectedDrawing as exc:
                 results.append({"file": name, "result": "refused", "reason": str(exc)})
+                continue
+            except Exception as exc:  # a site or converter fault: the other files still go in
+                reason = f"not added: {type(exc).__name__}: {exc}"
+                results.append({"file": name, "result": "refused", "reason": reason})
                 continue
             result = "duplicate" if added.duplicate else "added"
             results.append({"file": name, "result": result, **added.record.to_json()})
