@@ -2,7 +2,7 @@
 
 A look is pure data (palette colours, pixel images); `fixture_look` turns it into
 attribute values for one fixture at time t. Loading pixel images happens once per
-artwork in `load_look`, never per frame.
+artwork in `look_from_record`, never per frame.
 """
 
 from __future__ import annotations
