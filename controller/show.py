@@ -91,8 +91,10 @@ class Show:
         now = self._now(now)
         self.looks = {look.artwork_id: look for look in looks}
         self.approved = [look.artwork_id for look in looks]
-        before = self.playlist.current
+        before, queued = self.playlist.current, self.playlist.queue
         self.playlist = pl.sync(self.playlist, self.approved, now)
+        if self.playlist.queue != queued:
+            self._persist()  # a drawing approved just before a restart keeps its early slot
         if self.playlist.queue:
             log.info("new artwork queued for the next slot: %s", ", ".join(self.playlist.queue))
         self._playlist_changed(before)
@@ -366,6 +368,7 @@ class Show:
             current_artwork=self.playlist.current,
             playlist_position=position,
             pinned_until=self.playlist.until,
+            queue=self.playlist.queue,
         )
 
     def _restore(self, state: PersistedState) -> None:
@@ -376,7 +379,10 @@ class Show:
         # position 0 is also the default: only a saved artwork makes it a real position
         self._restored_position = state.playlist_position if state.current_artwork else None
         self.playlist = pl.Playlist(
-            current=state.current_artwork, started_at=0.0, until=state.pinned_until
+            current=state.current_artwork,
+            started_at=0.0,
+            until=state.pinned_until,
+            queue=state.queue,
         )
 
     def restore_cursor(self) -> None:

@@ -15,7 +15,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class PersistedState:
     current_artwork: str | None = None
     playlist_position: int = 0
     pinned_until: float | None = None  # `gobo play --for`: back to the rotation then
+    queue: tuple[str, ...] = ()  # newly approved artworks waiting for the next slots
 
     def without_expired(self, now: float) -> PersistedState:
         """The same state with overrides past their end dropped."""
@@ -56,9 +57,7 @@ class PersistedState:
             name: o for name, o in self.overrides.items() if o.until is None or o.until > now
         }
         pinned = self.pinned_until if self.pinned_until is None or self.pinned_until > now else None
-        return PersistedState(
-            self.blackout, live, self.master, self.current_artwork, self.playlist_position, pinned
-        )
+        return replace(self, overrides=live, pinned_until=pinned)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +76,7 @@ class PersistedState:
             "current_artwork": self.current_artwork,
             "playlist_position": self.playlist_position,
             "pinned_until": self.pinned_until,
+            "queue": list(self.queue),
         }
 
     @classmethod
@@ -118,6 +118,9 @@ class PersistedState:
         if isinstance(position, bool) or not isinstance(position, int) or position < 0:
             raise ValueError("playlist_position: must be a non-negative integer")
         pinned = data.get("pinned_until")
+        queue = data.get("queue", [])
+        if not isinstance(queue, list) or not all(isinstance(a, str) for a in queue):
+            raise ValueError("queue: must be a list of artwork ids")
         return cls(
             blackout=blackout,
             overrides=overrides,
@@ -125,6 +128,7 @@ class PersistedState:
             current_artwork=artwork,
             playlist_position=position,
             pinned_until=None if pinned is None else _num(pinned, "pinned_until"),
+            queue=tuple(queue),
         )
 
 

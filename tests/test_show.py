@@ -263,3 +263,18 @@ def test_saved_override_the_patch_cannot_take_is_dropped(tmp_path: Path) -> None
     assert list(show.overrides) == ["gobo"]
     show.step(clock.now)  # frames still assemble
     assert show.last_values["gobo"]["blue"] == 1.0
+
+
+def test_newly_approved_drawing_keeps_its_early_slot_across_a_restart(tmp_path: Path) -> None:
+    show, clock = make_show(tmp_path, at("18:05"))
+    show.step(clock.now)
+    assert show.playlist.current == "aaaa00000000"
+    newcomer = Look("cccc00000000", "Venla", (BLUE,))
+    show.set_library([*LOOKS, newcomer], clock.now)  # approved while A is showing
+    assert show.playlist.queue == ("cccc00000000",)
+    # The daemon is killed and restarted; the newcomer is still next, ahead of B.
+    again, clock2 = make_show(tmp_path, at("18:06"), [*LOOKS, newcomer])
+    assert again.playlist.queue == ("cccc00000000",)
+    clock2.now = at("18:16")  # A's 10-minute slot is over
+    again.step(clock2.now)
+    assert again.playlist.current == "cccc00000000"
