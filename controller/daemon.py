@@ -379,16 +379,8 @@ class Daemon:
         return RunRecorder(runlog, self.config.site.tz, power)
 
     def _sample_runlog(self, now: float) -> None:
-        if self.recorder is None or self.show is None:
-            return
-        intensities = {
-            name: float(values.get("intensity", 0.0))
-            for name, values in self.show.last_values.items()
-            if isinstance(values.get("intensity", 0.0), int | float)
-        }
-        outputs = {name: (h.state, h.detail) for name, h in self.show.health().items()}
-        showing = self.show.playlist.current if self.show.state() == "showing" else None
-        self.recorder.sample(now, intensities, showing, self.show.last_level, outputs)
+        if self.recorder is not None and self.show is not None:
+            self.show.record(self.recorder, now)
 
     # -- helpers ----------------------------------------------------------------------------
 

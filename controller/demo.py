@@ -191,7 +191,7 @@ def simulate_night(
             result.timeline.append(TimelineEntry(now, f"next drawing: {show.why()}"))
         last_state, last_window, last_artwork = state, window, artwork
         if recorder is not None and now - last_sample >= SAMPLE_EVERY_S:
-            _sample(recorder, show, now, artwork)
+            show.record(recorder, now)
             last_sample = now
         while pending_stills and pending_stills[0] <= now:
             moment = pending_stills.pop(0)
@@ -199,16 +199,6 @@ def simulate_night(
     if recorder is not None:
         recorder.finish(end)
     return result
-
-
-def _sample(recorder: RunRecorder, show: Show, now: float, artwork: str | None) -> None:
-    intensities = {
-        name: float(values.get("intensity", 0.0))
-        for name, values in show.last_values.items()
-        if isinstance(values.get("intensity", 0.0), int | float)
-    }
-    outputs = {name: (h.state, h.detail) for name, h in show.health().items()}
-    recorder.sample(now, intensities, artwork, show.last_level, outputs)
 
 
 def key_moments(plan: Any, rotation_s: float, crossfade_s: float) -> list[float]:

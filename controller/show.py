@@ -28,6 +28,7 @@ from controller.engine import (
     window_level,
 )
 from controller.looks import Look, wheel_slot
+from controller.runlog import RunRecorder
 from controller.statestore import Blackout, Override, PersistedState
 from hardware.frames import FrameAssembler, parse_value
 
@@ -458,6 +459,17 @@ class Show:
 
     def health(self) -> dict[str, Any]:
         return {name: output.health() for name, output in self.outputs.items()}
+
+    def record(self, recorder: RunRecorder, now: float) -> None:
+        """One run-log sample of what the show drives now (the daemon's and the demo's)."""
+        intensities = {
+            name: float(values.get("intensity", 0.0))
+            for name, values in self.last_values.items()
+            if isinstance(values.get("intensity", 0.0), int | float)
+        }
+        outputs = {name: (h.state, h.detail) for name, h in self.health().items()}
+        showing = self.playlist.current if self.state() == "showing" else None
+        recorder.sample(now, intensities, showing, self.last_level, outputs)
 
     def _now(self, now: float | None) -> float:
         return self._clock() if now is None else now
