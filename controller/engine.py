@@ -2,7 +2,8 @@
 
 No clock, no I/O: the show computes an `EngineState` for an instant, and
 `render_frame` says what every fixture does then. Priority, highest first:
-blackout, identify (one fixture flashing), manual override, the schedule's look.
+blackout, identify (one fixture flashing), manual override (of the attributes it names),
+the schedule's look.
 The grand master scales overrides and the schedule alike; `fade` (the daemon's
 fade to black on shutdown) scales everything.
 """
@@ -70,7 +71,8 @@ def render_frame(t: float, state: EngineState, scene: Scene) -> Frame:
         if until is not None and t < until:
             values = identify_values(fixture, t)
         elif fixture.name in state.overrides:
-            values = override_values(fixture, state.overrides[fixture.name], state.master)
+            override = state.overrides[fixture.name]
+            values = override_values(scheduled.values(fixture), override, state.master)
         else:
             values = scheduled.values(fixture)
         frame[fixture.name] = scale_light(values, state.fade) if state.fade < 1.0 else values
@@ -95,18 +97,18 @@ def identify_values(fixture: Any, t: float) -> Values:
     return values
 
 
-def override_values(fixture: Any, override: Mapping[str, Any], master: float) -> Values:
-    """A fixture under manual override leaves the show: unset light attributes are off,
-    intensity defaults to full so `gobo set wash red=1` is visible, the master scales it."""
-    values = dark(fixture)
-    values["intensity"] = 1.0
+def override_values(scheduled: Values, override: Mapping[str, Any], master: float) -> Values:
+    """A manual override sets only the attributes it names (`color` sets red, green and blue);
+    the fixture's others keep their scheduled values, as a desk takes one channel over.
+    The master scales an overridden intensity as it scales the schedule's."""
+    values = dict(scheduled)
     for key, value in override.items():
         if key == "color" and isinstance(value, str):
             values.update(colour_attributes(hex_to_rgb(value), {"red", "green", "blue"}))
+        elif key == "intensity" and isinstance(value, int | float):
+            values[key] = float(value) * master
         else:
             values[key] = value
-    if isinstance(values["intensity"], int | float):
-        values["intensity"] = float(values["intensity"]) * master
     return values
 
 

@@ -137,7 +137,7 @@ def test_set_master_blackout_resume_and_sigterm(site: Site) -> None:
     oscsend = need_tool("oscsend")
     assert site.status()["state"] == "dark"  # no schedule windows, no artwork
     # generic-drgb: intensity, red, green, blue
-    assert site.gobo("set", "wash", "red=1", "green=50%").returncode == 0
+    assert site.gobo("set", "wash", "intensity=1", "red=1", "green=50%").returncode == 0
     wait_for("override on olad", wash_on_olad([255, 255, 128, 0]))
     status = site.status()
     assert status["state"] == "override" and status["outputs"]["main"]["state"] == "ok"
@@ -151,7 +151,7 @@ def test_set_master_blackout_resume_and_sigterm(site: Site) -> None:
     why = site.gobo("why").stdout
     assert why.startswith("blackout since ") and "gobo blackout" in why
     assert site.gobo("resume").returncode == 0
-    assert site.gobo("set", "wash", "blue=1").returncode == 0
+    assert site.gobo("set", "wash", "intensity=1", "blue=1").returncode == 0
     wait_for("override after resume", lambda: olad_dmx(UNIVERSE)[:4] in ([128, 0, 0, 255],
                                                                          [127, 0, 0, 255]))
     # SIGTERM: fade to black, last frame all zeros, exit 0
@@ -164,7 +164,8 @@ def test_set_master_blackout_resume_and_sigterm(site: Site) -> None:
 
 
 def test_look_back_after_kill_9(site: Site) -> None:
-    assert site.gobo("set", "wash", "red=1", "blue=1", "--for", "10m").returncode == 0
+    set_wash = site.gobo("set", "wash", "intensity=1", "red=1", "blue=1", "--for", "10m")
+    assert set_wash.returncode == 0
     wait_for("override on olad", wash_on_olad([255, 255, 0, 255]))
     assert site.process is not None
     site.process.send_signal(signal.SIGKILL)
@@ -207,7 +208,7 @@ def test_bad_input_never_kills_it(site: Site) -> None:
     wait_for("reload refused in the log", lambda: "reload refused" in site.log.read_text())
     assert site.process.poll() is None
     assert site.status()["outputs"]["main"]["state"] == "ok"
-    assert site.gobo("set", "wash", "green=1").returncode == 0
+    assert site.gobo("set", "wash", "intensity=1", "green=1").returncode == 0
     wait_for("still driving olad", wash_on_olad([255, 0, 255, 0]))
     # a second daemon for the same site refuses to start and leaves the first alone
     site.config.write_text(good)

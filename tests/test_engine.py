@@ -137,9 +137,6 @@ def test_priority_blackout_over_identify_over_override_over_schedule(scene: Scen
     assert frame["wash"]["red"] == 0.2 and frame["wash"]["blue"] == 0.0
     assert frame["wash"]["intensity"] == pytest.approx(0.4)  # master scales overrides too
     assert frame["steel"]["gobo"] == 3  # others keep the schedule
-    # an override without intensity means full (scaled by the master)
-    frame = render_frame(0.0, showing(overrides={"wash": {"color": "#00ff00"}}, master=0.5), scene)
-    assert (frame["wash"]["green"], frame["wash"]["red"], frame["wash"]["intensity"]) == (1, 0, 0.5)
     # identify beats the override, flashing at 2 Hz, not scaled by the master
     state = showing(overrides=override, master=0.5, identify={"wash": 10.0})
     on, off = render_frame(0.1, state, scene), render_frame(0.35, state, scene)
@@ -153,6 +150,27 @@ def test_priority_blackout_over_identify_over_override_over_schedule(scene: Scen
         assert values["intensity"] == 0.0
         assert all(v == 0.0 for k, v in values.items() if k in ("red", "green", "blue", "white"))
     assert not frame["matrix"]["pixels"].any() and frame["matrix"]["pixels"].shape == (4, 3)
+
+
+def test_override_sets_only_the_attributes_it_names(scene: Scene) -> None:
+    blue = "bbbb00000000"  # the wash shows blue=1, white=0 and a breathing intensity
+    scheduled = render_frame(3.0, showing(current=blue, master=0.5), scene)["wash"]
+    assert scheduled["blue"] == 1.0 and 0.0 < scheduled["intensity"] < 0.5
+
+    def wash(override: dict[str, object]) -> dict[str, object]:
+        state = showing(current=blue, master=0.5, overrides={"wash": override})
+        return render_frame(3.0, state, scene)["wash"]
+
+    # one colour: the other colours and the intensity keep their scheduled values
+    assert wash({"red": 0.2}) == {**scheduled, "red": 0.2}
+    # intensity alone keeps the look's colours; the master scales it as it scales the schedule
+    assert wash({"intensity": 0.8}) == {**scheduled, "intensity": pytest.approx(0.4)}
+    # color is red, green and blue; white (a fourth emitter) keeps its scheduled value
+    assert wash({"color": "#00ff00"}) == {**scheduled, "red": 0.0, "green": 1.0, "blue": 0.0}
+    # a pixel fixture keeps its scheduled image under an intensity override
+    matrix = render_frame(3.0, showing(overrides={"matrix": {"intensity": 1.0}}), scene)["matrix"]
+    assert matrix["intensity"] == 1.0
+    assert matrix["pixels"].tolist() == [list(RED), list(RED), list(BLUE), list(BLUE)]
 
 
 def test_shutdown_fade_scales_all_light(scene: Scene) -> None:

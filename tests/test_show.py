@@ -108,8 +108,8 @@ def test_no_approved_artwork(tmp_path: Path) -> None:
 
 def test_override_scaled_by_master_then_blackout_then_resume(tmp_path: Path) -> None:
     show, clock = make_show(tmp_path, at("15:00"))
-    result = show.set_override("wash", {"red": 1.0, "green": "50%"}, None)
-    assert result["values"] == {"red": 1.0, "green": 0.5}
+    result = show.set_override("wash", {"intensity": 1.0, "red": 1.0, "green": "50%"}, None)
+    assert result["values"] == {"intensity": 1.0, "red": 1.0, "green": 0.5}
     show.step(clock.now)
     assert wash(show) == [255, 255, 128, 0]  # generic-drgb: intensity, red, green, blue
     assert show.state() == "override"
@@ -154,7 +154,7 @@ def test_timed_override_ends_and_survives_a_restart(tmp_path: Path) -> None:
     assert again.master == 0.8
     assert again.overrides["wash"].values == {"color": "#0000ff"}
     again.resume("test")
-    again.set_override("wash", {"color": "#0000ff"}, 600.0)
+    again.set_override("wash", {"color": "#0000ff", "intensity": 1.0}, 600.0)
     again.step(clock2.now)
     assert wash(again) == [204, 0, 0, 255]
     clock2.now = at("15:05") + 601
@@ -202,7 +202,7 @@ def test_untrusted_clock_holds_dark(tmp_path: Path) -> None:
 
 def test_shutdown_fades_to_black(tmp_path: Path) -> None:
     show, clock = make_show(tmp_path, at("15:00"))
-    show.set_override("wash", {"red": 1.0}, None)
+    show.set_override("wash", {"intensity": 1.0}, None)
     show.begin_shutdown(clock.now)
     show.step(clock.now + 0.3)
     assert 0 < wash(show)[0] < 255
@@ -210,7 +210,7 @@ def test_shutdown_fades_to_black(tmp_path: Path) -> None:
     show.step(clock.now + 1.0)
     assert not any(show.last_frames["main"][1])
     # the shutdown fade is not a decision to persist
-    assert load_state(tmp_path / "show-state.json").overrides["wash"].values == {"red": 1.0}
+    assert load_state(tmp_path / "show-state.json").overrides["wash"].values == {"intensity": 1.0}
 
 
 def test_persisted_state_shape(tmp_path: Path) -> None:
