@@ -52,6 +52,7 @@ class OscSettings:
     port: int
     allow: tuple[str, ...]
     enabled: bool = True
+    reply_port: int | None = None  # /gobo/status replies go here on the sender's address
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,16 @@ def _parse_osc(reader: _Reader, table: dict[str, Any]) -> OscSettings:
     enabled = table.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(reader.file, "osc.enabled", "must be true or false")
-    return OscSettings(host=host, port=int(port_text), allow=tuple(allow), enabled=enabled)
+    reply_port = table.get("reply_port")
+    if reply_port is not None and (
+        isinstance(reply_port, bool) or not isinstance(reply_port, int)
+        or not 0 < reply_port < 65536
+    ):
+        raise ConfigError(reader.file, "osc.reply_port", f"{reply_port!r} is not a port 1..65535")
+    return OscSettings(
+        host=host, port=int(port_text), allow=tuple(allow), enabled=enabled,
+        reply_port=reply_port,
+    )
 
 
 class _Reader:

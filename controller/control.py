@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -51,6 +51,7 @@ class ShowControl(Protocol):
     def next(self, source: str) -> str | None: ...
     def set_master(self, level: float, source: str) -> None: ...
     def monitor(self, universe: int | None) -> dict[str, list[int]]: ...
+    def fixture_attributes(self) -> Mapping[str, Collection[str]]: ...
 
 
 class ControlError(Exception):

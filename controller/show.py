@@ -354,6 +354,9 @@ class Show:
             if universe is None or number == universe
         }
 
+    def fixture_attributes(self) -> dict[str, frozenset[str]]:
+        return {name: fixture.attributes for name, fixture in self.fixtures.items()}
+
     # -- persistence ------------------------------------------------------------------------
 
     def persisted(self) -> PersistedState:

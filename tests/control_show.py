@@ -123,6 +123,9 @@ class TinyShow:
         self.sources.append(source)
         self.master = level
 
+    def fixture_attributes(self) -> dict[str, tuple[str, ...]]:
+        return {name: attrs for name, (_, attrs) in PATCH.items()}
+
     def monitor(self, universe: int | None) -> dict[str, list[int]]:
         frame = [0] * 512
         if not self.blackout_source:
