@@ -3,6 +3,8 @@
 One request line {"cmd": "...", ...args} gets one response line
 {"ok": true, "result": ...} or {"ok": false, "error": "one clear line"}.
 `monitor` with "stream": true keeps pushing result lines until the client leaves.
+An optional "deadline" (CLOCK_MONOTONIC seconds) is the last moment the daemon may
+start on the request; read later, it is refused, never carried out late.
 
 This module is the contract and the client: synchronous and free of asyncio so
 `gobo status` starts fast. The asyncio server lives in controller.control_server
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,6 +33,9 @@ __all__ = [
 ]
 
 MAX_LINE = 64 * 1024
+# How long past the request's deadline the client waits for the answer: the daemon may start
+# right at the deadline, and a command answers only once it is saved.
+ANSWER_GRACE_S = 5.0
 
 
 class ShowControl(Protocol):
@@ -73,14 +79,18 @@ class ControlClient:
         self.group = group
 
     def request(self, cmd: str, timeout: float = 2.0, **args: Any) -> Any:
+        """The daemon must start on the request within `timeout` or not at all."""
+        deadline = time.monotonic() + timeout
         with self._connect(timeout) as sock:
-            sock.sendall(_encode(cmd, args))
+            sock.sendall(_encode(cmd, {**args, "deadline": deadline}))
+            sock.settimeout(max(0.0, deadline - time.monotonic()) + ANSWER_GRACE_S)
             return _result(self._read_line(sock.makefile("rb")))
 
     def stream(self, cmd: str, timeout: float = 2.0, **args: Any) -> Iterator[Any]:
         """Yield each pushed result until the caller stops iterating."""
+        deadline = time.monotonic() + timeout
         with self._connect(timeout) as sock:
-            sock.sendall(_encode(cmd, {**args, "stream": True}))
+            sock.sendall(_encode(cmd, {**args, "stream": True, "deadline": deadline}))
             lines = sock.makefile("rb")
             while True:
                 yield _result(self._read_line(lines))
@@ -89,7 +99,7 @@ class ControlClient:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:
-            sock.connect(str(self.path))
+            _connect_within(sock, str(self.path), time.monotonic() + timeout)
         except FileNotFoundError:
             sock.close()
             raise DaemonNotRunning(
@@ -124,6 +134,20 @@ class ControlClient:
         if not line.endswith(b"\n"):
             raise ControlError("the gobo daemon closed the connection without an answer")
         return line
+
+
+def _connect_within(sock: socket.socket, path: str, deadline: float) -> None:
+    """connect(), retried while the daemon's listen backlog is full: a Unix socket with a
+    timeout then fails at once with EAGAIN, though the daemon is accepting (a burst of
+    other clients) and will have room in a moment."""
+    while True:
+        try:
+            sock.connect(path)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise TimeoutError from None
+            time.sleep(0.01)
 
 
 def _encode(cmd: str, args: dict[str, Any]) -> bytes:

@@ -1,4 +1,13 @@
-"""The control socket server (asyncio); the protocol and the client are in controller.control."""
+"""The control socket server (asyncio); the protocol and the client are in controller.control.
+
+The CLI must always get through, whatever else holds connections: at most
+MAX_CONNECTIONS are open at once (a new one closes the one idle longest, and is
+accepted only once that one is closed), a connection idle for IDLE_TIMEOUT_S is
+closed, a client that stops reading is dropped, and a request read after its
+`deadline` (the client had given up and said so) is refused instead of being
+carried out late. Our own accept loop instead of asyncio.start_unix_server,
+which accepts without bound and, out of files, logs every retry.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +22,34 @@ import pwd
 import socket
 import stat
 import struct
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from controller.control import MAX_LINE, ControlError, ShowControl
+from controller.logthrottle import LogThrottle
 
 log = logging.getLogger(__name__)
 
 SOCKET_MODE = 0o660
 MONITOR_INTERVAL = 0.2
+# Far below the unit's LimitNOFILE=1024, far above what technicians and the web console use.
+MAX_CONNECTIONS = 64
+MAX_MONITORS = 8  # streaming `gobo monitor`s among those
+IDLE_TIMEOUT_S = 30.0  # no request on a connection for this long: closed
+WRITE_TIMEOUT_S = 10.0  # a client that does not read its answers for this long: dropped
+LISTEN_BACKLOG = 128  # waiting connections are the kernel's, not our files
+ACCEPT_RETRY_S = 0.5  # after accept() failed for want of files elsewhere in the daemon
 
 
 class RequestError(ValueError):
     """A malformed or invalid request, answered with {"ok": false}."""
+
+
+class _TooLate(RequestError):
+    """Read after its deadline: the client has already reported it failed."""
 
 
 class ControlServer:
@@ -37,14 +60,20 @@ class ControlServer:
         show: ShowControl,
         osc_stats: Callable[[], dict[str, int]] | None = None,
         monitor_interval: float = MONITOR_INTERVAL,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_timeout: float = IDLE_TIMEOUT_S,
     ) -> None:
         self.path = Path(path)
         self.group = group
         self.show = show
         self.osc_stats = osc_stats
         self.monitor_interval = monitor_interval
-        self._server: asyncio.AbstractServer | None = None
-        self._clients: set[asyncio.Task[None]] = set()
+        self.max_connections = max_connections
+        self.idle_timeout = idle_timeout
+        self._listener: socket.socket | None = None
+        self._acceptor: asyncio.Task[None] | None = None
+        self._clients: dict[asyncio.Task[None], _Client] = {}
+        self._log = LogThrottle(log)
 
     async def start(self) -> None:
         """Bind, restrict, then listen: nobody can connect before mode and group are set."""
@@ -55,23 +84,26 @@ class ControlServer:
             sock.bind(str(self.path))
             os.chmod(self.path, SOCKET_MODE)
             self._apply_group()
-            self._server = await asyncio.start_unix_server(
-                self._serve_client, sock=sock, limit=MAX_LINE
-            )
+            sock.listen(LISTEN_BACKLOG)
+            sock.setblocking(False)
         except BaseException:
             sock.close()
             raise
+        self._listener = sock
+        self._acceptor = asyncio.create_task(self._accept_forever(sock))
         log.info("control socket listening on %s", self.path)
 
     async def close(self) -> None:
-        if self._server is None:
+        if self._listener is None or self._acceptor is None:
             return
-        self._server.close()
+        self._acceptor.cancel()
+        await asyncio.gather(self._acceptor, return_exceptions=True)
+        self._listener.close()
+        self._listener = self._acceptor = None
         for task in list(self._clients):
             task.cancel()
         await asyncio.gather(*self._clients, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
+        self._log.flush()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
@@ -114,39 +146,102 @@ class ControlServer:
         except PermissionError:
             log.warning("cannot give %s to group %r (not a member?)", self.path, self.group)
 
+    async def _accept_forever(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except OSError as exc:  # EMFILE and kin: files held elsewhere in the daemon
+                self._log.warning("accept", "control socket: cannot accept: %s", exc.strerror)
+                await asyncio.sleep(ACCEPT_RETRY_S)
+                continue
+            if len(self._clients) >= self.max_connections and not await self._close_idlest():
+                _turn_away(conn)
+                continue
+            try:
+                reader, writer = await asyncio.open_unix_connection(sock=conn, limit=MAX_LINE)
+            except OSError:
+                conn.close()
+                continue
+            task = asyncio.create_task(self._serve_client(reader, writer))
+            self._clients[task] = _Client(writer, idle_since=time.monotonic())
+
+    async def _close_idlest(self) -> bool:
+        """Make room by closing the connection idle longest, and wait until it is closed;
+        False when every connection is busy answering or streaming."""
+        idle = [(c.idle_since, t) for t, c in self._clients.items() if c.idle_since is not None]
+        if not idle:
+            self._log.warning(
+                "full", "control socket: %d connections all busy; turned one away",
+                len(self._clients),
+            )
+            return False
+        since, task = min(idle, key=lambda entry: entry[0])
+        writer = self._clients.pop(task).writer
+        task.cancel()
+        writer.close()  # also when the task never started, so never reaches its own close
+        await asyncio.wait({task})
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        self._log.warning(
+            "evicted",
+            "control socket: %d connections open; closed the one idle for %.0f s",
+            self.max_connections, time.monotonic() - since,
+        )
+        return True
+
     async def _serve_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._clients.add(task)
-        peer = _peer_name(writer)
         try:
-            while True:
-                try:
-                    line = await reader.readuntil(b"\n")
-                except asyncio.IncompleteReadError:
-                    return  # client went away (a partial last line is ignored)
-                except asyncio.LimitOverrunError:
-                    # The stream can't be resynchronised reliably: answer and hang up.
-                    await _send(writer, _error(f"request too long (limit {MAX_LINE} bytes)"))
-                    return
-                if not line.strip():
-                    continue
-                try:
-                    request = _parse_request(line)
-                except RequestError as exc:
-                    await _send(writer, _error(str(exc)))
-                    continue
-                if request["cmd"] == "monitor" and request.get("stream"):
-                    await self._stream_monitor(request, writer)
-                    return
-                await _send(writer, self.handle_request(request, peer))
-        except ConnectionError:
-            pass
+            await self._converse(reader, writer, self._clients[task], _peer_name(writer))
+        except (ConnectionError, TimeoutError):
+            pass  # gone, idle too long, or not reading its answers
         finally:
-            self._clients.discard(task)
+            self._clients.pop(task, None)
             writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()  # the file is free before anyone counts again
+
+    async def _converse(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        client: _Client,
+        peer: str,
+    ) -> None:
+        while True:
+            client.idle_since = time.monotonic()
+            try:
+                async with asyncio.timeout(self.idle_timeout):
+                    line = await reader.readuntil(b"\n")
+            except asyncio.IncompleteReadError:
+                return  # client went away (a partial last line is ignored)
+            except asyncio.LimitOverrunError:
+                # The stream can't be resynchronised reliably: answer and hang up.
+                await _send(writer, _error(f"request too long (limit {MAX_LINE} bytes)"))
+                return
+            client.idle_since = None
+            if not line.strip():
+                continue
+            try:
+                request = _parse_request(line)
+                _check_deadline(request)
+            except RequestError as exc:
+                if isinstance(exc, _TooLate):
+                    self._log.warning("late", "control socket: %s", exc)
+                await _send(writer, _error(str(exc)))
+                continue
+            if request["cmd"] == "monitor" and request.get("stream"):
+                if sum(c.streaming for c in self._clients.values()) >= MAX_MONITORS:
+                    await _send(writer, _error(f"too many monitors open (limit {MAX_MONITORS})"))
+                    continue
+                client.streaming = True
+                await self._stream_monitor(request, writer)
+                return
+            await _send(writer, self.handle_request(request, peer))
 
     def handle_request(self, request: dict[str, Any], peer: str = "") -> dict[str, Any]:
         """One request -> one response dict; never raises for anything a client can send."""
@@ -212,9 +307,34 @@ class ControlServer:
         raise RequestError(f"unknown command {cmd!r}")
 
     async def _stream_monitor(self, request: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+        # the deadline was for the start; every later push is wanted
+        request = {k: v for k, v in request.items() if k != "deadline"}
         while True:
             await _send(writer, self.handle_request(request))
             await asyncio.sleep(self.monitor_interval)
+
+
+@dataclass
+class _Client:
+    writer: asyncio.StreamWriter
+    idle_since: float | None  # monotonic; None while a request is being answered
+    streaming: bool = False
+
+
+def _check_deadline(request: dict[str, Any]) -> None:
+    """Refuse a request read after the time its client stopped waiting (CLOCK_MONOTONIC,
+    shared by every process on the machine): the CLI has reported it failed, so it must
+    not happen now."""
+    deadline = request.get("deadline")
+    if deadline is None:
+        return
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float):
+        raise RequestError(f"'deadline' must be a number, not {deadline!r}")
+    if time.monotonic() > deadline:
+        raise _TooLate(
+            f"{request['cmd']}: not carried out: the daemon read it after its deadline"
+            " (the client had given up)"
+        )
 
 
 class _Args:
@@ -279,7 +399,16 @@ def _error(message: str) -> dict[str, Any]:
 
 async def _send(writer: asyncio.StreamWriter, response: dict[str, Any]) -> None:
     writer.write(json.dumps(response, default=str, allow_nan=False).encode() + b"\n")
-    await writer.drain()
+    async with asyncio.timeout(WRITE_TIMEOUT_S):
+        await writer.drain()
+
+
+def _turn_away(conn: socket.socket) -> None:
+    conn.setblocking(False)
+    with contextlib.suppress(OSError):
+        conn.send(json.dumps(_error("the gobo daemon is busy: too many connections")).encode()
+                  + b"\n")
+    conn.close()
 
 
 def _peer_name(writer: asyncio.StreamWriter) -> str:

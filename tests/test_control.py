@@ -7,12 +7,16 @@ import json
 import os
 import socket
 import stat
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from control_show import TinyShow, server_in_thread, short_dir
 
 from controller.control import MAX_LINE, ControlClient, ControlError, DaemonNotRunning
+from controller.control_server import MAX_MONITORS
 
 
 @pytest.fixture
@@ -177,7 +181,7 @@ def test_monitor_stream_pushes_until_client_leaves(sock_path: Path) -> None:
         assert seen["main/1"][1:5] == [0, 0, 0, 0]
         stream.close()
         assert ControlClient(sock_path).request("ping") == "pong"
-        assert server._server is not None
+        assert server._listener is not None
 
 
 def test_client_without_daemon(sock_path: Path) -> None:
@@ -209,3 +213,80 @@ def test_client_without_permission_is_told_to_join_the_group(sock_path: Path) ->
             message = pipe.read().decode()
         os.waitpid(pid, 0)
     assert message.startswith(f"permission denied on {sock_path}: add yourself to group gobo")
+
+
+def test_request_read_after_its_deadline_is_refused_not_carried_out(sock_path: Path) -> None:
+    show = TinyShow()
+    with server_in_thread(sock_path, show):
+        late = {"cmd": "blackout", "on": True, "deadline": time.monotonic() - 0.001}
+        [reply] = raw_exchange(sock_path, json.dumps(late).encode() + b"\n")
+        assert reply == {
+            "ok": False,
+            "error": "blackout: not carried out: the daemon read it after its deadline"
+            " (the client had given up)",
+        }
+        assert show.blackout_source is None and show.sources == []
+        in_time = {**late, "deadline": time.monotonic() + 60}
+        assert raw_exchange(sock_path, json.dumps(in_time).encode() + b"\n")[0]["ok"]
+        assert show.blackout_source is not None
+        [reply] = raw_exchange(sock_path, b'{"cmd": "ping", "deadline": "soon"}\n')
+        assert reply["error"] == "'deadline' must be a number, not 'soon'"
+
+
+def test_idle_connections_are_bounded_and_the_cli_gets_through(
+    sock_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with server_in_thread(sock_path, TinyShow(), max_connections=8) as server:
+        idle = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(40)]
+        try:
+            for sock in idle:
+                sock.settimeout(10)
+                sock.connect(str(sock_path))
+            assert ControlClient(sock_path).request("ping") == "pong"
+            # the oldest idle connections were closed to make room: they read EOF
+            assert idle[0].recv(1) == b""
+            assert len(server._clients) <= 8
+        finally:
+            for sock in idle:
+                sock.close()
+    lines = [r for r in caplog.records if "idle for" in r.getMessage()]
+    assert 1 <= len(lines) <= 2  # the first, and one summary at close
+
+
+def test_a_connection_that_says_nothing_is_closed(sock_path: Path) -> None:
+    with (
+        server_in_thread(sock_path, TinyShow(), idle_timeout=0.2),
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock,
+    ):
+        sock.settimeout(10)
+        sock.connect(str(sock_path))
+        sock.sendall(b'{"cmd": "ping"}\n')
+        assert sock.recv(100).startswith(b'{"ok": true')
+        assert sock.recv(1) == b""  # then closed once idle, without a word from us
+
+
+def test_monitor_streams_are_bounded(sock_path: Path) -> None:
+    with server_in_thread(sock_path, TinyShow(), monitor_interval=0.05):
+        streams = [ControlClient(sock_path).stream("monitor") for _ in range(MAX_MONITORS)]
+        for stream in streams:
+            next(stream)
+        with pytest.raises(ControlError, match=f"too many monitors open \\(limit {MAX_MONITORS}"):
+            next(ControlClient(sock_path).stream("monitor"))
+        assert ControlClient(sock_path).request("ping") == "pong"  # requests still get through
+        streams.pop().close()
+        assert ControlClient(sock_path).request("ping") == "pong"
+        wait_for_stream(sock_path).close()
+        for stream in streams:
+            stream.close()
+
+
+def wait_for_stream(sock_path: Path) -> Iterator[Any]:
+    """A new monitor once a closed one has been noticed by the server (it notices on write)."""
+    for _ in range(200):
+        try:
+            stream = ControlClient(sock_path).stream("monitor")
+            next(stream)
+            return stream
+        except ControlError:
+            time.sleep(0.05)
+    raise AssertionError("a monitor slot never came free")
