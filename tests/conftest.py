@@ -28,6 +28,13 @@ def need_tool(name: str) -> str:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_xdg_state(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`gobo` remembers the control socket it reached under $XDG_STATE_HOME: keep the
+    tests' sockets out of the home directory of whoever runs them."""
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     need(SHARED_DATA.is_dir(), f"test data not found at {SHARED_DATA} (the ../shared checkout)")

@@ -181,6 +181,11 @@ def test_formatters() -> None:
     })
     assert "window    evening" in lines
     assert "override  wash: red=0.50, color=#ff8800 until 22:10 by gobo set (anna)" in lines
+    osc = {"received": 9, "handled": 4, "malformed": 2, "unknown": 1, "ignored": 1,
+           "refused_source": 1}
+    assert format_status({"state": "dark", "osc": osc})[-1] == (
+        "osc       9 received, 4 handled, 2 malformed, 1 unknown address, 1 ignored, 1 refused"
+    )
     dump = format_dump({"main/10": [0] * 32 + [7] + [0] * 479, "main/2": [0] * 512}, 16)
     assert dump[0].startswith("main/2")  # numeric universe order
     assert "  33:   7   0" in "\n".join(dump) and "   1-32: all 0" in dump
@@ -219,8 +224,12 @@ def test_fast_path_registers_exactly_the_live_commands() -> None:
     assert cli.build_parser().parse_args(["status"]).command == "status"  # and the full parser
 
 
-def test_bad_control_table_is_a_usage_error(site: Path) -> None:
-    site.write_text("[control]\nsocket = 5\n")
+def test_bad_control_table_falls_back_and_says_so(site: Path) -> None:
+    site.write_text("[control]\nsocket = 5\n")  # never read well: no socket remembered for it
     out = gobo(site, "status")
     assert out.returncode == 2
-    assert out.stderr == f"gobo: {site}: control.socket and control.group must be strings\n"
+    problem = f"{site}: control.socket and control.group must be strings"
+    assert out.stderr.splitlines() == [
+        f"gobo: warning: {problem}; using the default control socket /run/gobo/control.sock",
+        f"gobo: {problem}, and gobo daemon is not running (no socket at /run/gobo/control.sock)",
+    ]

@@ -2,20 +2,17 @@
 
 Kept light on purpose (stdlib only, no full config validation): `gobo status`
 must answer fast, and must still work while someone is fixing a broken site.toml
-that the daemon has not loaded.
+that the daemon has not loaded (controller.commands.daemon_socket).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import sys
-import tomllib
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from controller.commands.common import (
@@ -25,13 +22,9 @@ from controller.commands.common import (
     new_command,
     print_json,
 )
-from controller.control import ControlClient, ControlError
+from controller.commands.daemon_socket import DaemonSocket, daemon_socket
+from controller.control import ControlClient, ControlError, DaemonNotRunning
 
-# Same defaults as controller.config, which is not imported: it pulls in every area's parser.
-DEFAULT_CONFIG = Path("/etc/gobo/site.toml")
-CONFIG_ENV = "GOBO_CONFIG"
-DEFAULT_SOCKET = Path("/run/gobo/control.sock")
-DEFAULT_GROUP = "gobo"
 COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 DURATION_RE = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
 
@@ -184,7 +177,8 @@ def format_status(status: dict[str, Any]) -> list[str]:
     if isinstance(osc, dict):
         lines.append(
             f"osc       {osc.get('received', 0)} received, {osc.get('handled', 0)} handled, "
-            f"{osc.get('malformed', 0)} malformed, {osc.get('refused_source', 0)} refused"
+            f"{osc.get('malformed', 0)} malformed, {osc.get('unknown', 0)} unknown address, "
+            f"{osc.get('ignored', 0)} ignored, {osc.get('refused_source', 0)} refused"
         )
     if status.get("why"):
         lines.append(f"why       {status['why']}")
@@ -244,35 +238,25 @@ def _level_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def control_socket(args: argparse.Namespace) -> tuple[Path, str]:
-    """The socket path and group from [control], read without validating the whole site
-    (a daemon keeps running on its last good configuration while site.toml is being fixed)."""
-    explicit = getattr(args, "config", None) or os.environ.get(CONFIG_ENV)
-    path = Path(explicit) if explicit else DEFAULT_CONFIG
-    if not path.is_file():
-        if explicit:
-            raise UsageError(f"{path}: no such configuration file")
-        return DEFAULT_SOCKET, DEFAULT_GROUP
-    try:
-        with path.open("rb") as handle:
-            control = tomllib.load(handle).get("control", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read [control]: {exc}") from None
-    if not isinstance(control, dict):
-        raise UsageError(f"{path}: control: must be a table [control]")
-    socket_path, group = control.get("socket", str(DEFAULT_SOCKET)), control.get("group") or ""
-    if not isinstance(socket_path, str) or not isinstance(group, str):
-        raise UsageError(f"{path}: control.socket and control.group must be strings")
-    resolved = Path(socket_path).expanduser()
-    return (resolved if resolved.is_absolute() else path.parent / resolved), group or DEFAULT_GROUP
+def _daemon(args: argparse.Namespace) -> tuple[DaemonSocket, ControlClient]:
+    target = daemon_socket(getattr(args, "config", None))
+    if target.broken:
+        print(f"gobo: {target.warning()}", file=sys.stderr, flush=True)
+    return target, ControlClient(target.path, target.group)
+
+
+def _failed(target: DaemonSocket, exc: ControlError) -> Exception:
+    if target.broken and isinstance(exc, DaemonNotRunning):
+        return UsageError(target.not_reached(str(exc)))  # the broken file is the real trouble
+    return CommandFailed(str(exc))
 
 
 def _request(args: argparse.Namespace, cmd: str, **kwargs: Any) -> Any:
-    socket_path, group = control_socket(args)
+    target, client = _daemon(args)
     try:
-        return ControlClient(socket_path, group).request(cmd, **kwargs)
+        return client.request(cmd, **kwargs)
     except ControlError as exc:
-        raise CommandFailed(str(exc)) from None
+        raise _failed(target, exc) from None
 
 
 def _source(args: argparse.Namespace) -> str:
@@ -363,8 +347,7 @@ def _master(args: argparse.Namespace) -> int:
 
 
 def _monitor(args: argparse.Namespace) -> int:
-    socket_path, group = control_socket(args)
-    client = ControlClient(socket_path, group)
+    target, client = _daemon(args)
     try:
         if args.once:
             frames = client.request("monitor", universe=args.universe)
@@ -385,7 +368,7 @@ def _monitor(args: argparse.Namespace) -> int:
             sys.stdout.write(f"gobo monitor  {stamp}  (Ctrl-C to stop)\n" + "\n".join(lines) + "\n")
             sys.stdout.flush()
     except ControlError as exc:
-        raise CommandFailed(str(exc)) from None
+        raise _failed(target, exc) from None
     except KeyboardInterrupt:
         return 0
     return 0
