@@ -30,6 +30,7 @@ from typing import Any
 
 from controller.control import MAX_LINE, ControlError, ShowControl
 from controller.logthrottle import LogThrottle
+from hardware.outputs.wire import add_to_status, add_to_why, wire_report
 
 log = logging.getLogger(__name__)
 
@@ -266,9 +267,11 @@ class ControlServer:
             status = dict(show.status())
             if self.osc_stats is not None:
                 status["osc"] = self.osc_stats()
-            return status
+            return add_to_status(status, getattr(show, "outputs", None))
         if cmd == "why":
-            return show.why()
+            return add_to_why(show.why(), getattr(show, "outputs", None))
+        if cmd == "nodes":
+            return wire_report(getattr(show, "outputs", None))
         if cmd == "set":
             values = args.get("values", dict)
             if not values:

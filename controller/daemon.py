@@ -28,7 +28,7 @@ from controller.sdnotify import notify, watchdog_interval
 from controller.show import Show
 from controller.statestore import STATE_FILE, CoalescingSaver, load_state
 from controller.transitions import TransitionTimer
-from hardware.outputs import create_output
+from hardware.outputs.wire import OutputSet
 
 log = logging.getLogger("gobo.daemon")
 
@@ -53,7 +53,7 @@ class Daemon:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self.config_path = config.path
-        self.outputs: dict[str, Any] = {}
+        self.outputs: OutputSet = OutputSet({})
         self.show: Show | None = None
         self.frameloop: FrameLoop | None = None
         self.osc: OscServer | None = None
@@ -399,22 +399,14 @@ class Daemon:
             log.error("%s failed: %s", what, exc)
 
 
-async def open_outputs(config: SiteConfig) -> dict[str, Any]:
-    outputs = {}
-    for output_config in config.patch.outputs:
-        fixtures = [f for f in config.patch.fixtures if f.output == output_config.name]
-        outputs[output_config.name] = create_output(output_config, fixtures)
-    await asyncio.gather(*(output.open() for output in outputs.values()))
+async def open_outputs(config: SiteConfig) -> OutputSet:
+    outputs = OutputSet.create(config.patch, config.state_dir, config.site.name)
+    await outputs.open()
     return outputs
 
 
-async def close_outputs(outputs: dict[str, Any]) -> None:
-    results = await asyncio.gather(
-        *(output.close() for output in outputs.values()), return_exceptions=True
-    )
-    for name, result in zip(outputs, results, strict=True):
-        if isinstance(result, Exception):
-            log.error("output %s: close failed: %s", name, result)
+async def close_outputs(outputs: OutputSet) -> None:
+    await outputs.close()
 
 
 def load_looks(library: Any, known: dict[str, Look]) -> tuple[int, list[Look]]:

@@ -13,7 +13,7 @@ from support.dmx import decode_artdmx, ensure_olad, udp_listener, wait_olad_dmx
 
 from hardware.outputs import create_output, parse_output
 from hardware.outputs.artnet import ArtNetOutput
-from hardware.outputs.netnode import encode_artdmx
+from hardware.outputs.artnet_packets import encode_artdmx
 
 
 def ofl_frame(fixture: Path, mode: str, address: int, values: dict[str, float]) -> bytes:

@@ -18,7 +18,7 @@ import pytest
 from conftest import need, need_tool
 from support.dmx import ensure_olad, olad_dmx
 
-from hardware.outputs.netnode import encode_artdmx
+from hardware.outputs.artnet_packets import encode_artdmx
 
 GOBO = [sys.executable, "-m", "controller"]
 UNIVERSE = 4  # olad's fourth patched port; the output tests use 1 and 2

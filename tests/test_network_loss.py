@@ -47,6 +47,8 @@ SCENARIO = textwrap.dedent(
         down = output.health()
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # shares the port with the Art-Net endpoint on 0.0.0.0:6454, as a node would
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", PORT))
         listener.settimeout(0.05)
         received = 0

@@ -70,8 +70,8 @@ def test_factory_builds_each_type_with_its_universes(tmp_path: Path) -> None:
                 for i, (output, universe) in enumerate([("a", 3), ("a", 1), ("a", 3), ("s", 9)])]
     patch = parse_patch(outputs, fixtures, tmp_path)
     built = {config.name: create_output(config, patch.fixtures) for config in patch.outputs}
-    assert isinstance(built["a"], ArtNetOutput) and sorted(built["a"]._frames) == [1, 3]
-    assert isinstance(built["s"], SacnOutput) and sorted(built["s"]._frames) == [9]
+    assert isinstance(built["a"], ArtNetOutput) and built["a"].universes == [1, 3]
+    assert isinstance(built["s"], SacnOutput) and built["s"].universes == [9]
     assert isinstance(built["u"], EnttecUsbProOutput)
     assert built["u"].health().state == DISCONNECTED  # not opened yet
 

@@ -9,8 +9,8 @@ import pytest
 from support.dmx import decode_sacn, udp_listener
 
 from hardware.outputs import parse_output
-from hardware.outputs.netnode import STREAM_TERMINATED, encode_sacn, sacn_multicast_group
 from hardware.outputs.sacn import SacnOutput
+from hardware.outputs.sacn_packets import STREAM_TERMINATED, encode_sacn, sacn_multicast_group
 
 
 def test_encode_sacn_layout() -> None:
@@ -33,20 +33,6 @@ def test_multicast_group(universe: int, group: str) -> None:
     assert sacn_multicast_group(universe) == group
 
 
-def test_multicast_output_routes_each_universe_to_its_group() -> None:
-    # Only the destinations are computed: the node is built but never opened, so nothing is sent.
-    config = parse_output({"name": "m", "type": "sacn", "host": "127.0.0.1", "multicast": True},
-                          "output[1]")
-    output = SacnOutput(config, [])
-    node = output._make_node()
-    for universe in (1, 255, 256, 32767):
-        node.add_universe(universe)
-    assert {u._universe: u._dst for u in node._universes} == {
-        1: ("239.255.0.1", 5568), 255: ("239.255.0.255", 5568),
-        256: ("239.255.1.0", 5568), 32767: ("239.255.127.255", 5568),
-    }
-
-
 def test_unicast_priority_source_sequence_and_termination() -> None:
     listener = udp_listener()
     config = parse_output({"name": "s", "type": "sacn", "host": "127.0.0.1",
@@ -58,7 +44,7 @@ def test_unicast_priority_source_sequence_and_termination() -> None:
         output = SacnOutput(config, [7])
         await output.open()
         output.send({7: frame})
-        running = [await asyncio.to_thread(listener.recv, 2048) for _ in range(3)]
+        running = [await asyncio.to_thread(listener.recv, 2048) for _ in range(6)]
         state = output.health().state
         await output.close()
         tail = []
@@ -72,14 +58,17 @@ def test_unicast_priority_source_sequence_and_termination() -> None:
     running, tail, state = asyncio.run(run())
     listener.close()
     assert state == "ok"
-    packets = [decode_sacn(p) for p in running]
+    # the universe discovery packet (root vector 8) goes to the unicast host too
+    discovery = [p for p in running if p[18:22] == bytes((0, 0, 0, 8))]
+    assert len(discovery) == 1
+    packets = [decode_sacn(p) for p in running if p not in discovery]
     for packet in packets:
         assert packet["priority"] == 180 and packet["source_name"] == "gobo Laikunlava"
         assert packet["universe"] == 7 and packet["options"] == 0
         assert packet["count"] == 513 and packet["start_code"] == 0
     assert packets[-1]["data"][:3] == bytes([10, 20, 30])  # changed frame / keep-alive
     assert len({p["cid"] for p in packets}) == 1
-    closing = [decode_sacn(p) for p in tail]
+    closing = [decode_sacn(p) for p in tail if p[18:22] == bytes((0, 0, 0, 4))]
     terminated = [p for p in closing if p["options"] & STREAM_TERMINATED]
     assert len(terminated) == 3 and closing[-3:] == terminated
     sequences = [p["sequence"] for p in packets + closing]

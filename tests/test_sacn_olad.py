@@ -20,7 +20,7 @@ from support.dmx import OLAD_HTTP, decode_sacn, ensure_olad, olad_dmx, wait_olad
 from hardware import parse_patch
 from hardware.frames import FrameAssembler
 from hardware.outputs import create_output
-from hardware.outputs.netnode import STREAM_TERMINATED, encode_sacn
+from hardware.outputs.sacn_packets import STREAM_TERMINATED, encode_sacn
 
 # olad.sh patches E1.31 input ports 0..3 to OLA universes 11..14, which receive E1.31
 # universes of the same numbers.
@@ -129,7 +129,8 @@ def wait_for_terminations(relay: Relay, universe: int, attempts: int = 40) -> li
     """The packets the relay forwarded for `universe`, once 3 stream-terminated ones are in."""
     sent: list[dict] = []
     for _ in range(attempts):
-        sent = [p for p in map(decode_sacn, list(relay.packets)) if p["universe"] == universe]
+        data = [p for p in list(relay.packets) if p[18:22] == b"\x00\x00\x00\x04"]
+        sent = [p for p in map(decode_sacn, data) if p["universe"] == universe]
         if sum(1 for p in sent if p["options"] & STREAM_TERMINATED) >= 3:
             break
         time.sleep(0.05)

@@ -3,7 +3,8 @@
 Universe numbers in [[fixture]] mean, per output type:
 - artnet: the 15-bit Art-Net Port-Address itself (0..32767): universe = 1 is Net 0,
   Sub-Net 0, Universe 1 ("0:0:1"); a node showing "0:0:0" needs universe = 0.
-- sacn: the E1.31 universe (1..32767; pyartnet 2.0 stops there, E1.31 allows 63999).
+  A [[fixture]] may also write it "net:subnet:universe" (hardware/patch.py).
+- sacn: the E1.31 universe (1..63999).
 - enttec-usb-pro: the widget's one DMX port, universe 1.
 """
 
@@ -19,13 +20,13 @@ TYPES = ("artnet", "sacn", "enttec-usb-pro", "simulated")
 DEFAULT_PORTS = {"artnet": 6454, "sacn": 5568}
 UNIVERSE_RANGES = {
     "artnet": (0, 32767),
-    "sacn": (1, 32767),
+    "sacn": (1, 63999),
     "enttec-usb-pro": (1, 1),
     "simulated": (0, 32767),
 }
 _COMMON = {"name", "type", "fps", "refresh_seconds"}
 _KEYS = {
-    "artnet": _COMMON | {"host", "port"},
+    "artnet": _COMMON | {"host", "port", "bind"},
     "sacn": _COMMON | {"host", "port", "priority", "source_name", "multicast"},
     "enttec-usb-pro": _COMMON | {"device"},
 }
@@ -43,6 +44,7 @@ class OutputConfig:
     source_name: str = "gobo"
     multicast: bool = False
     device: str | None = None
+    bind: str = "0.0.0.0"  # Art-Net: the local address of UDP 6454 (ArtPoll, ArtDmx source)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # simulated-only keys
 
     @property
@@ -83,6 +85,7 @@ def parse_output(entry: dict[str, Any], key: str) -> OutputConfig:
             priority=_integer(entry, key, "priority", 0, 200, 100),
             source_name=_source_name(entry, key),
             multicast=multicast,
+            bind=_bind(entry, key) if kind == "artnet" else "0.0.0.0",
         )
     if kind == "enttec-usb-pro":
         device = entry.get("device")
@@ -116,6 +119,22 @@ def _ip(entry: dict[str, Any], key: str, multicast: bool) -> str:
             "local interface address (groups are computed per universe)",
         )
     return host
+
+
+def _bind(entry: dict[str, Any], key: str) -> str:
+    value = entry.get("bind", "0.0.0.0")
+    try:
+        address = ipaddress.IPv4Address(value) if isinstance(value, str) else None
+    except ValueError:
+        address = None
+    if address is None or address.is_multicast or address == ipaddress.IPv4Address(
+            "255.255.255.255"):
+        raise PatchError(
+            f"{key}.bind",
+            f"{value!r}: give an IPv4 address of this machine for UDP 6454 (ArtPoll and "
+            "ArtDmx), or \"0.0.0.0\" for every interface",
+        )
+    return str(address)
 
 
 def _number(entry: dict[str, Any], key: str, name: str, low: float, high: float,

@@ -24,7 +24,7 @@ from pyartnet import ArtNetNode
 
 from hardware import Patch, parse_patch
 from hardware.frames import FrameAssembler
-from hardware.outputs.netnode import encode_artdmx
+from hardware.outputs.artnet_packets import encode_artdmx
 
 UNIVERSES = 32
 OFL = Path(__file__).resolve().parents[3] / "shared/data/ofl/fixtures/generic/drgbw-fader.json"
