@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "controller.commands.demo",
     "controller.commands.check",
     "controller.commands.fixtures",
+    "controller.commands.nodes",
     "controller.commands.report",
     "controller.commands.live",
     "controller.commands.daemon",

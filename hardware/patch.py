@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hardware.errors import PatchError
+from hardware.outputs.artnet_packets import parse_port_address
 from hardware.outputs.config import OutputConfig, parse_output
 from hardware.profiles import Channel, Mode, ProfileError, WheelSlot, load_profile
 
@@ -134,8 +135,7 @@ def _fixture(
         known = ", ".join(outputs) or "none: add an [[output]] table"
         raise PatchError(f"{key}.output", f"unknown output {output_name!r} (outputs: {known})")
     output = outputs[output_name]
-    low, high = output.universe_range
-    universe = read.integer("universe", low, high, default=max(low, 1))
+    universe = read.universe(output)
     address = read.integer("address", 1, 512)
     pixels = read.pixels()
     profile_spec = read.text("profile")
@@ -239,6 +239,20 @@ class _Reader:
         if not low <= value <= high:
             raise self.fail(name, f"{value} is outside {low}..{high}")
         return value
+
+    def universe(self, output: OutputConfig) -> int:
+        """An integer in the output's range; for Art-Net also "net:subnet:universe"."""
+        low, high = output.universe_range
+        value = self.table.get("universe", max(low, 1))
+        if isinstance(value, str):
+            if output.type != "artnet":
+                raise self.fail("universe", f"{value!r}: the \"net:subnet:universe\" form is "
+                                "for Art-Net outputs; give a number")
+            try:
+                return parse_port_address(value)
+            except ValueError as exc:
+                raise self.fail("universe", str(exc)) from None
+        return self.integer("universe", low, high, default=value)
 
     def number(self, name: str, low: float, high: float, default: float | None) -> float | None:
         value = self.table.get(name, default)

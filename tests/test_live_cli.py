@@ -60,7 +60,7 @@ def test_status_human_and_json(site: Path, show: TinyShow) -> None:
     assert "40.0 fps, 0 late, jitter p99 0.40 ms" in out.stdout
     assert "why       showing cat in the evening window until 23:00" in out.stdout
     data = json.loads(gobo(site, "status", "--json").stdout)
-    assert data == show.status()
+    assert data == {**show.status(), "nodes": [], "wire_warnings": []}  # no Art-Net output
 
 
 def test_set_blackout_resume_master(site: Path, show: TinyShow) -> None:

@@ -78,7 +78,8 @@ def test_fixtures_json_lists_channel_maps(tmp_path: Path, ofl_dir: Path) -> None
 def test_fixtures_human_table(tmp_path: Path, ofl_dir: Path) -> None:
     result = _gobo(tmp_path, SITE + FIXTURES.format(ofl=ofl_dir), "fixtures")
     assert result.returncode == 0, result.stderr
-    assert "wash-1: generic-drgb [4ch] on main universe 1, DMX 1-4 (4 ch)" in result.stdout
+    assert ("wash-1: generic-drgb [4ch] on main universe 1 (0:0:1, QLC+ Universe 2), DMX 1-4 "
+            "(4 ch)") in result.stdout
     assert "DMX 108  white (fine)" in result.stdout
 
 
@@ -119,7 +120,8 @@ address = 1
     report = json.loads(result.stdout)
     assert report["fixtures"] == 1
     assert report["universes"] == [
-        {"output": "main", "universe": 1, "fixtures": 1, "channels": 3}  # first mode: 3ch
+        {"output": "main", "universe": 1, "fixtures": 1, "channels": 3,  # first mode: 3ch
+         "art_net": {"port_address": 1, "net_subnet_universe": "0:0:1", "qlc_universe": 2}}
     ]
     assert any("redirect" in w for w in report["warnings"])
 
@@ -129,3 +131,58 @@ def test_check_bad_profile_exits_2(tmp_path: Path) -> None:
     result = _gobo(tmp_path, site, "fixtures")
     assert result.returncode == 2
     assert "fixture[1].profile: cannot read" in result.stderr
+
+
+DESK = """
+[[output]]
+name = "wash"
+type = "sacn"
+host = "127.0.0.1"
+
+[[fixture]]
+name = "desk"
+profile = "generic-rgb"
+output = "main"
+universe = "1:2:3"
+address = 1
+
+[[fixture]]
+name = "raw"
+profile = "generic-rgb"
+output = "main"
+universe = 0
+address = 1
+"""
+
+
+def test_art_net_universe_in_desk_notation_shown_both_ways(tmp_path: Path) -> None:
+    fixtures = _gobo(tmp_path, SITE + DESK, "fixtures", "--json")
+    assert fixtures.returncode == 0, fixtures.stderr
+    listing = {f["name"]: f for f in json.loads(fixtures.stdout)}
+    # 1:2:3 is Port-Address 1*256 + 2*16 + 3 = 291, which QLC+ calls Universe 292
+    assert listing["desk"]["universe"] == 291
+    assert listing["desk"]["art_net"] == {"port_address": 291, "net_subnet_universe": "1:2:3",
+                                          "qlc_universe": 292}
+    assert listing["raw"]["art_net"]["qlc_universe"] == 1
+    check = _gobo(tmp_path, SITE + DESK, "check")
+    assert check.returncode == 0, check.stderr
+    assert "main universe 0 (0:0:0, QLC+ Universe 1): 1 fixtures" in check.stdout
+    assert "main universe 291 (1:2:3, QLC+ Universe 292): 1 fixtures" in check.stdout
+    # no daemon runs for this site: the node check says so instead of guessing
+    assert "Art-Net nodes: not checked (" in check.stdout
+    as_json = json.loads(_gobo(tmp_path, SITE + DESK, "check", "--json").stdout)
+    assert {"output": "main", "universe": 291, "fixtures": 1, "channels": 3,
+            "art_net": {"port_address": 291, "net_subnet_universe": "1:2:3",
+                        "qlc_universe": 292}} in as_json["universes"]
+
+
+def test_desk_notation_errors_name_the_key(tmp_path: Path) -> None:
+    bad = SITE + DESK.replace('"1:2:3"', '"0:16:1"')
+    result = _gobo(tmp_path, bad, "check")
+    assert result.returncode == 2
+    assert "fixture[1].universe" in result.stderr and "subnet and universe 0..15" in result.stderr
+    on_sacn = SITE + DESK.replace('output = "main"\nuniverse = "1:2:3"',
+                                  'output = "wash"\nuniverse = "0:0:1"')
+    result = _gobo(tmp_path, on_sacn, "check")
+    assert result.returncode == 2
+    assert "fixture[1].universe" in result.stderr and "for Art-Net outputs" in result.stderr

@@ -7,6 +7,7 @@ from typing import Any
 
 from controller.commands.common import add_json_option, load_config, new_command, print_json
 from hardware import Patch, PatchedFixture
+from hardware.outputs.nodes import universe_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +17,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_option(parser)
 
 
-def fixture_json(fixture: PatchedFixture) -> dict[str, Any]:
+def universe_label(patch: Patch, output: str, universe: int) -> str:
+    """"universe 1", and for Art-Net both ways desks write it: "universe 1 (0:0:1, QLC+
+    Universe 2)" (QLC+ counts Port-Address 0 as Universe 1)."""
+    if patch.output(output).type != "artnet":
+        return f"universe {universe}"
+    both = universe_json(universe)
+    return (f"universe {universe} ({both['net_subnet_universe']}, "
+            f"QLC+ Universe {both['qlc_universe']})")
+
+
+def fixture_json(fixture: PatchedFixture, patch: Patch) -> dict[str, Any]:
+    art_net = patch.output(fixture.output).type == "artnet"
     return {
         "name": fixture.name,
         "profile": fixture.profile,
@@ -24,6 +36,7 @@ def fixture_json(fixture: PatchedFixture) -> dict[str, Any]:
         "mode": fixture.mode,
         "output": fixture.output,
         "universe": fixture.universe,
+        **({"art_net": universe_json(fixture.universe)} if art_net else {}),
         "address": fixture.address,
         "footprint": fixture.footprint,
         "attributes": sorted(fixture.attributes),
@@ -53,7 +66,8 @@ def format_patch(patch: Patch) -> str:
         extra = f", {f.pixels[0]}x{f.pixels[1]} pixels" if f.pixels else ""
         extra += f", gobo wheel {f.wheel_slots} slots" if f.wheel_slots else ""
         lines.append(
-            f"{f.name}: {f.profile_name} [{f.mode}] on {f.output} universe {f.universe}, "
+            f"{f.name}: {f.profile_name} [{f.mode}] on {f.output} "
+            f"{universe_label(patch, f.output, f.universe)}, "
             f"DMX {f.address}-{f.address + f.footprint - 1} ({f.footprint} ch{extra})"
         )
         for c in f.channels:
@@ -70,7 +84,7 @@ def format_patch(patch: Patch) -> str:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args)
     if args.json:
-        print_json([fixture_json(f) for f in config.patch.fixtures])
+        print_json([fixture_json(f, config.patch) for f in config.patch.fixtures])
     else:
         print(format_patch(config.patch))
     return 0

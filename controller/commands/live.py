@@ -166,6 +166,9 @@ def format_status(status: dict[str, Any]) -> list[str]:
         else:
             text = str(health)
         lines.append(f"{label:<9} {name}: {text}")
+    if isinstance(status.get("nodes"), list):
+        lines.append(f"nodes     {len(status['nodes'])} Art-Net nodes answering (gobo nodes)")
+    lines += [f"warning   {w}" for w in status.get("wire_warnings") or []]
     frame = status.get("frame") or {}
     if frame:
         lines.append(
