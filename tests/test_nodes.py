@@ -92,9 +92,10 @@ def test_nodes_that_answer_artpoll_and_the_universe_none_takes(daemon: Path) -> 
         def three_nodes() -> dict | None:
             result = gobo(daemon, "nodes", "--json")
             report = json.loads(result.stdout) if result.returncode == 0 else {}
-            return report if len(report.get("nodes", [])) == 3 else None
+            # warnings come once the first poll's replies have had their 3 s
+            return report if len(report.get("nodes", [])) == 3 and report["warnings"] else None
 
-        report = wait_for("three nodes in gobo nodes", three_nodes, deadline_s=15)
+        report = wait_for("three nodes and a warning in gobo nodes", three_nodes, deadline_s=15)
         assert node_a.polled_by and node_b.polled_by and node_c.polled_by
         # polls come from the bound address and the Art-Net port
         assert set(node_a.polled_by) | set(node_c.polled_by) == {(BIND, 6454)}

@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from controller.commands.common import CommandFailed, add_json_option, new_command, print_json
-from controller.commands.live import control_socket
+from controller.commands.daemon_socket import daemon_socket
 from controller.control import ControlClient, ControlError, DaemonNotRunning
 
 
@@ -20,8 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def ask_daemon(args: argparse.Namespace) -> dict[str, Any]:
     """The daemon's wire report; DaemonNotRunning when there is none to ask."""
-    socket_path, group = control_socket(args)
-    return ControlClient(socket_path, group).request("nodes")
+    target = daemon_socket(getattr(args, "config", None))
+    return ControlClient(target.path, target.group).request("nodes")
 
 
 def _universes(entries: list[dict[str, Any]]) -> str:

@@ -24,7 +24,6 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pyartnet.base.network import UnicastNetworkTarget
@@ -60,7 +59,6 @@ class ArtNetEndpoint:
         self.site_name = site_name
         self.nodes = NodeTable()
         self.polling: str = "not open"  # "on", or why not
-        self.polls_sent = 0
         self.first_poll: float | None = None  # time.time() of the first poll
         self._attached: dict[str, Attached] = {}
         self._socket: socket.socket | None = None
@@ -169,7 +167,6 @@ class ArtNetEndpoint:
                     if str(exc) != self._send_error:
                         log.warning("ArtPoll to %s: %s", destination, exc.strerror or exc)
                         self._send_error = str(exc)
-            self.polls_sent += 1
             await asyncio.sleep(POLL_INTERVAL_S)
 
     def _readable(self, sock: socket.socket) -> None:
@@ -247,8 +244,3 @@ async def release(endpoint: ArtNetEndpoint) -> None:
     if endpoint._users <= 0 and _ENDPOINTS.get(endpoint.bind) is endpoint:
         del _ENDPOINTS[endpoint.bind]
         await endpoint.close()
-
-
-def endpoints() -> Iterable[ArtNetEndpoint]:
-    return list(_ENDPOINTS.values())
-

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import logging
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping
 from time import monotonic
@@ -32,8 +31,6 @@ from hardware.outputs.stream import SLOTS, RateLimiter, UniverseStream, tick
 _NETWORK_DOWN = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL}
 _MAX_RETRY_SECONDS = 2.0
 _IDLE_CHECK_S = 0.05  # how often the stand-in looks whether ticks have stopped
-
-log = logging.getLogger("gobo.output")
 
 
 class NetworkOutput(Output):

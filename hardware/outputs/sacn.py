@@ -43,7 +43,6 @@ class SacnOutput(NetworkOutput):
         super().__init__(config, universes)
         self.cid = cid if cid is not None else uuid.uuid4().bytes
         self._socket: Any = None
-        self.discovery_sent = 0
 
     def _target(self) -> str:
         if self.config.multicast:
@@ -100,7 +99,6 @@ class SacnOutput(NetworkOutput):
                 packet = encode_discovery(self.cid, self.config.source_name, index,
                                           len(pages) - 1, page)
                 self._report(self._sendto(packet, destination))
-            self.discovery_sent += 1
             await asyncio.sleep(DISCOVERY_INTERVAL_S)
 
     async def _final(self) -> None:
