@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "controller.commands.schedule",
     "controller.commands.convert",
     "controller.commands.artwork",
+    "controller.commands.web",
 )
 
 

@@ -1,0 +1,130 @@
+"""Finnish and English for the console: the language from a cookie (the switch on every
+page), else `[web] language`, else the browser's Accept-Language; English is the default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("en", "fi")
+
+FI = {
+    "Tonight": "Tänä iltana",
+    "Queue": "Jono",
+    "Upload": "Lähetä",
+    "Library": "Kirjasto",
+    "Year and report": "Vuosi ja raportti",
+    "Controls": "Ohjaus",
+    "Log out": "Kirjaudu ulos",
+    "Log in": "Kirjaudu",
+    "User name": "Käyttäjätunnus",
+    "Password": "Salasana",
+    "Wrong user name or password.": "Väärä käyttäjätunnus tai salasana.",
+    "Too many tries: wait a few minutes.": "Liian monta yritystä: odota muutama minuutti.",
+    "The daemon is not answering": "Ohjain ei vastaa",
+    "Showing now": "Nyt esillä",
+    "Nothing is showing": "Mitään ei ole esillä",
+    "Live projection": "Projektio nyt",
+    "Tonight's windows": "Illan näytösajat",
+    "Dark tonight": "Tänään pimeää",
+    "Next change": "Seuraava muutos",
+    "Outputs": "Lähdöt",
+    "by": "tekijä",
+    "dark": "pimeä",
+    "showing": "esillä",
+    "blackout": "pimennys",
+    "override": "käsiohjaus",
+    "waiting-for-clock": "odottaa kelloa",
+    "pending": "odottaa",
+    "approved": "hyväksytty",
+    "rejected": "hylätty",
+    "retired": "poistettu näytöstä",
+    "Waiting for approval": "Odottaa hyväksyntää",
+    "Approved": "Hyväksytyt",
+    "Other": "Muut",
+    "Nothing waits for approval.": "Mikään ei odota hyväksyntää.",
+    "Original": "Alkuperäinen",
+    "Steel": "Teräs",
+    "Glass": "Lasi",
+    "Colour": "Väri",
+    "As projected": "Heijastettuna",
+    "Palette": "Väripaletti",
+    "Credit": "Tekijä",
+    "Save": "Tallenna",
+    "Approve": "Hyväksy",
+    "Reject": "Hylkää",
+    "Retire": "Poista näytöstä",
+    "Reason": "Syy",
+    "Reason for the artist": "Syy taiteilijalle",
+    "Saved.": "Tallennettu.",
+    "Drawing": "Piirustus",
+    "Take a photo": "Ota kuva",
+    "Choose a file": "Valitse tiedosto",
+    "First name and age, e.g. Aino, 7": "Etunimi ja ikä, esim. Aino, 7",
+    "Send": "Lähetä",
+    "Sending": "Lähetetään",
+    "Converting": "Muunnetaan",
+    "Added to the library.": "Lisätty kirjastoon.",
+    "Already in the library.": "On jo kirjastossa.",
+    "Not added": "Ei lisätty",
+    "It waits for a curator's approval.": "Se odottaa kuraattorin hyväksyntää.",
+    "It joins tonight's rotation.": "Se pääsee illan kiertoon.",
+    "Waiting for the controller to take it.": "Odottaa, että ohjain ottaa sen.",
+    "Choose a drawing first.": "Valitse ensin piirustus.",
+    "Status": "Tila",
+    "Shown": "Esitetty",
+    "times": "kertaa",
+    "min": "min",
+    "Added": "Lisätty",
+    "No drawings yet.": "Ei vielä piirustuksia.",
+    "Schedule of the year": "Vuoden aikataulu",
+    "Last 30 nights": "Viimeiset 30 yötä",
+    "Hours lit": "Valaistut tunnit",
+    "Energy": "Energia",
+    "No run log yet.": "Ajolokia ei vielä ole.",
+    "Night": "Yö",
+    "Blackout": "Pimennä",
+    "Resume schedule": "Jatka aikataulua",
+    "Master": "Master-taso",
+    "Set": "Aseta",
+    "Next drawing": "Seuraava piirustus",
+    "Play": "Näytä",
+    "Identify": "Tunnista",
+    "Done.": "Tehty.",
+    "Failed": "Epäonnistui",
+    "Only technicians may do this.": "Vain teknikot voivat tehdä tämän.",
+    "Only curators may do this.": "Vain kuraattorit voivat tehdä tämän.",
+    "Your uploads": "Omat lähetyksesi",
+    "level": "taso",
+    "until": "asti",
+    "not in tonight's rotation": "ei illan kierrossa",
+    "In tonight's rotation": "Illan kierrossa",
+    "Uploaded by": "Lähettäjä",
+}
+
+_TABLES = {"fi": FI}
+
+
+def choose(cookie: str | None, configured: str, accept_language: str | None) -> str:
+    """The language for one request."""
+    if cookie in LANGUAGES:
+        return str(cookie)
+    if configured in LANGUAGES:
+        return configured
+    best, best_q = "en", -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        code = tag.strip().lower().split("-")[0]
+        if code in LANGUAGES and q > best_q:
+            best, best_q = code, q
+    return best
+
+
+def translator(language: str) -> Callable[[str], str]:
+    table = _TABLES.get(language, {})
+    return lambda text: table.get(text, text)
