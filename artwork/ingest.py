@@ -56,8 +56,11 @@ def _open_checked(path: Path, max_pixels: int) -> Image.Image:
     return image
 
 
-def load_drawing(path: Path, settings: Settings, working_px: int | None = None) -> Image.Image:
-    """Decode `path` to RGB at about `working_px` on the long edge (None: full size)."""
+def open_drawing(path: Path, settings: Settings) -> Image.Image:
+    """Open `path` lazily once its size, type and pixel count pass the limits (no decoding).
+
+    The caller closes the image; the web console checks uploads with this before the inbox.
+    """
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -84,7 +87,7 @@ def load_drawing(path: Path, settings: Settings, working_px: int | None = None) 
         raise RejectedDrawing("not an image file") from None
     except (OSError, ValueError, SyntaxError):
         raise RejectedDrawing("damaged image file") from None
-    with image:
+    try:
         if image.format not in _FORMATS:
             raise RejectedDrawing(f"unsupported image type {image.format}: use JPEG or PNG")
         width, height = image.size
@@ -94,6 +97,15 @@ def load_drawing(path: Path, settings: Settings, working_px: int | None = None) 
             )
         if width < 16 or height < 16:
             raise RejectedDrawing(f"too small: {width}x{height} pixels")
+    except BaseException:
+        image.close()
+        raise
+    return image
+
+
+def load_drawing(path: Path, settings: Settings, working_px: int | None = None) -> Image.Image:
+    """Decode `path` to RGB at about `working_px` on the long edge (None: full size)."""
+    with open_drawing(path, settings) as image:
         try:
             return _decode(image, working_px)
         except (OSError, ValueError, SyntaxError, EOFError):
