@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS artworks (
     added_at REAL NOT NULL,
     approved_at REAL,
     palette TEXT NOT NULL,
-    warnings TEXT NOT NULL
+    warnings TEXT NOT NULL,
+    reason TEXT
 );
 CREATE INDEX IF NOT EXISTS artworks_status ON artworks (status, approved_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -82,6 +83,7 @@ class ArtworkRecord:
     palette: tuple[tuple[str, float], ...]
     directory: Path
     warnings: tuple[str, ...]
+    reason: str | None = None  # why a curator rejected it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +98,7 @@ class ArtworkRecord:
             "palette": [[colour, weight] for colour, weight in self.palette],
             "directory": str(self.directory),
             "warnings": list(self.warnings),
+            "reason": self.reason,
         }
 
 
@@ -147,6 +150,9 @@ class Library:
             directory.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(artworks)")}
+            if "reason" not in columns:  # a library made before rejections had reasons
+                db.execute("ALTER TABLE artworks ADD COLUMN reason TEXT")
 
     # -- connections -----------------------------------------------------------------------
 
@@ -192,6 +198,7 @@ class Library:
             palette=tuple((str(c), float(w)) for c, w in json.loads(row["palette"])),
             directory=self.artworks_dir / row["id"],
             warnings=tuple(json.loads(row["warnings"])),
+            reason=row["reason"],
         )
 
     def revision(self) -> int:
@@ -255,19 +262,38 @@ class Library:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def set_status(self, artwork_id: str, status: str) -> ArtworkRecord:
+    def set_status(
+        self, artwork_id: str, status: str, reason: str | None = None
+    ) -> ArtworkRecord:
+        """A new status; `reason` says why (kept for a rejection, cleared otherwise)."""
         if status not in STATUSES:
             raise LibraryError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
         record = self.get(artwork_id)
+        if status != "rejected":
+            reason = None
+        reason = " ".join((reason or "").split())[:500] or None
         with self._write() as db:
             if status == "approved" and record.status != "approved":
                 # Re-approval puts the artwork at the end of the playlist order.
                 db.execute(
-                    "UPDATE artworks SET status = ?, approved_at = ? WHERE id = ?",
+                    "UPDATE artworks SET status = ?, approved_at = ?, reason = NULL WHERE id = ?",
                     (status, time.time(), record.id),
                 )
             else:
-                db.execute("UPDATE artworks SET status = ? WHERE id = ?", (status, record.id))
+                db.execute(
+                    "UPDATE artworks SET status = ?, reason = ? WHERE id = ?",
+                    (status, reason, record.id),
+                )
+        return self.get(record.id)
+
+    def set_credit(self, artwork_id: str, credit: str | None) -> ArtworkRecord:
+        """Who made it (a child's first name and age), as shown beside the projection."""
+        record = self.get(artwork_id)
+        text = " ".join((credit or "").split())
+        if len(text) > 80 or not all(ch.isprintable() for ch in text):
+            raise LibraryError("credit: at most 80 printable characters")
+        with self._write() as db:
+            db.execute("UPDATE artworks SET credit = ? WHERE id = ?", (text or None, record.id))
         return self.get(record.id)
 
     def add(
