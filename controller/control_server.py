@@ -307,6 +307,8 @@ class ControlServer:
             return None
         if cmd == "monitor":
             return show.monitor(args.universe())
+        if cmd == "live":
+            return show.live()
         raise RequestError(f"unknown command {cmd!r}")
 
     async def _stream_monitor(self, request: dict[str, Any], writer: asyncio.StreamWriter) -> None:

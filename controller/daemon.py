@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -415,6 +416,8 @@ def load_looks(library: Any, known: dict[str, Look]) -> tuple[int, list[Look]]:
     looks = []
     for record in library.approved():
         look = known.get(record.id)
+        if look is not None and look.credit != (record.credit or ""):
+            look = replace(look, credit=record.credit or "")  # edited in the web console
         if look is None:
             try:
                 files = library.files(record.id)

@@ -66,6 +66,8 @@ class Show:
         self._segment: Segment | None = None
         self._segment_valid: tuple[float, float] = (0.0, -1.0)
         self._gates: dict[str, str | None] = {}
+        # (fixture, wheel slot or None) -> artwork image in that gate, as told to the outputs
+        self.gate_images: dict[tuple[str, int | None], Any] = {}
         self.last_frames: Frames = {}
         self.last_values: Frame = {}
         self.last_level = 0.0
@@ -357,6 +359,20 @@ class Show:
     def fixture_attributes(self) -> dict[str, frozenset[str]]:
         return {name: fixture.attributes for name, fixture in self.fixtures.items()}
 
+    def live(self) -> dict[str, Any]:
+        """The frame being sent and the images in the gobo gates, for a picture of the site
+        drawn elsewhere (the web console's /live.png) with the simulated output's renderer."""
+        return {
+            "frames": {
+                output: {str(number): data.hex() for number, data in universes.items()}
+                for output, universes in self.last_frames.items()
+            },
+            "gates": [
+                [fixture, slot, str(path) if path else None]
+                for (fixture, slot), path in self.gate_images.items()
+            ],
+        }
+
     # -- persistence ------------------------------------------------------------------------
 
     def persisted(self) -> PersistedState:
@@ -444,15 +460,15 @@ class Show:
             if not fixture.gobo_kind or self._gates.get(fixture.name, "?") == artwork:
                 continue
             self._gates[fixture.name] = artwork
-            output = self.outputs.get(fixture.output)
-            if output is None or not hasattr(output, "set_gobo_image"):
-                continue
             look = self.looks.get(artwork or "")
             path = gobo_image_for(fixture, look) if look else None
             slot = wheel_slot(fixture, artwork) if artwork else None
             if fixture.wheel_slots and slot is None:
                 continue  # not in this wheel: the fixture shows the wheel's own slot
-            output.set_gobo_image(fixture.name, slot, path)
+            self.gate_images[(fixture.name, slot)] = path
+            output = self.outputs.get(fixture.output)
+            if output is not None and hasattr(output, "set_gobo_image"):
+                output.set_gobo_image(fixture.name, slot, path)
 
     def _fixture(self, name: str) -> Any:
         fixture = self.fixtures.get(name)
