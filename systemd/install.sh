@@ -12,6 +12,7 @@ set -euo pipefail
 umask 022  # the venv and shipped files must stay readable by the gobo user
 
 readonly UNIT=/etc/systemd/system/gobo.service
+readonly WEB_UNIT=/etc/systemd/system/gobo-web.service   # the web console beside the daemon
 readonly UDEV_RULE=/etc/udev/rules.d/99-gobo-enttec.rules
 readonly SYSUSERS=/etc/sysusers.d/gobo.conf
 readonly TMPFILES=/etc/tmpfiles.d/gobo.conf
@@ -186,6 +187,10 @@ install_units() {
         UNIT_CHANGED=1
         CHANGED=1
     fi
+    if put_file "$SOURCE/systemd/gobo-web.service" "$WEB_UNIT"; then
+        UNIT_CHANGED=1
+        CHANGED=1
+    fi
     if put_file "$SOURCE/systemd/99-gobo-enttec.rules" "$UDEV_RULE"; then
         RULE_CHANGED=1
     fi
@@ -193,8 +198,8 @@ install_units() {
 
 enable_service() {
     if ! live; then
-        systemctl "${ROOT_OPT[@]}" --quiet enable gobo.service 2>/dev/null
-        log "enabled gobo.service under $ROOT (not started: --root)"
+        systemctl "${ROOT_OPT[@]}" --quiet enable gobo.service gobo-web.service 2>/dev/null
+        log "enabled gobo.service and gobo-web.service under $ROOT (not started: --root)"
         return
     fi
     ((UNIT_CHANGED == 0)) || systemctl daemon-reload
@@ -202,7 +207,7 @@ enable_service() {
         udevadm control --reload
         udevadm trigger --subsystem-match=tty --action=change
     fi
-    systemctl --quiet enable gobo.service
+    systemctl --quiet enable gobo.service gobo-web.service
 }
 
 start_service() {
@@ -215,6 +220,13 @@ start_service() {
             die "gobo did not start; see: journalctl -u gobo -n 50"
     fi
     log "gobo is $(systemctl is-active gobo.service); logs: journalctl -u gobo"
+    if systemctl --quiet is-active gobo-web.service; then
+        ((CHANGED == 0)) || systemctl restart gobo-web.service
+    else
+        systemctl start gobo-web.service || log "gobo-web did not start; see: journalctl -u gobo-web"
+    fi
+    log "web console is $(systemctl is-active gobo-web.service) ([web] listen in $SITE);" \
+        "add users: sudo -u gobo $VENV/bin/gobo web user add NAME --role curator"
     log "technicians: sudo usermod -aG gobo USER; artists' uploads: group gobo-artists"
 }
 
@@ -238,14 +250,17 @@ remove() {
 }
 
 do_uninstall() {
-    if [[ -e $(at "$UNIT") ]]; then
+    local unit
+    for unit in "$UNIT" "$WEB_UNIT"; do
+        [[ -e $(at "$unit") ]] || continue
         if live; then
-            systemctl --quiet disable --now gobo.service
+            systemctl --quiet disable --now "${unit##*/}"
         else
-            systemctl "${ROOT_OPT[@]}" --quiet disable gobo.service 2>/dev/null
+            systemctl "${ROOT_OPT[@]}" --quiet disable "${unit##*/}" 2>/dev/null
         fi
-    fi
+    done
     remove "$UNIT"
+    remove "$WEB_UNIT"
     remove "$UDEV_RULE"
     remove "$SYSUSERS"
     remove "$TMPFILES"
@@ -257,6 +272,7 @@ do_uninstall() {
     local dir
     if ((PURGE)); then
         remove "$UNIT.d"
+        remove "$WEB_UNIT.d"
         for dir in "${DATA_DIRS[@]}"; do remove "$dir"; done
     else
         log "kept ${DATA_DIRS[*]} (configuration, library, run log, inbox); --purge deletes them"

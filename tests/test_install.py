@@ -103,6 +103,7 @@ def test_install_lays_out_files_users_and_enablement(root: Path, source: Path) -
 
     for shipped in (
         "etc/systemd/system/gobo.service",
+        "etc/systemd/system/gobo-web.service",
         "etc/udev/rules.d/99-gobo-enttec.rules",
         "etc/sysusers.d/gobo.conf",
         "etc/tmpfiles.d/gobo.conf",
@@ -121,8 +122,9 @@ def test_install_lays_out_files_users_and_enablement(root: Path, source: Path) -
     assert owner(root / "srv/gobo") == ("0o755", 0, 0)
     assert owner(root / "srv/gobo/inbox") == ("0o2775", gobo_uid, artists_gid)
 
-    wants = root / "etc/systemd/system/multi-user.target.wants/gobo.service"
-    assert os.readlink(wants) == "/etc/systemd/system/gobo.service"
+    for name in ("gobo.service", "gobo-web.service"):
+        wants = root / "etc/systemd/system/multi-user.target.wants" / name
+        assert os.readlink(wants) == f"/etc/systemd/system/{name}"
 
 
 def test_inbox_gives_uploads_the_artists_group(root: Path, source: Path) -> None:
@@ -188,6 +190,8 @@ def test_uninstall_keeps_data_and_purge_removes_it(root: Path, source: Path) -> 
     for gone in (
         "etc/systemd/system/gobo.service",
         "etc/systemd/system/multi-user.target.wants/gobo.service",
+        "etc/systemd/system/gobo-web.service",
+        "etc/systemd/system/multi-user.target.wants/gobo-web.service",
         "etc/udev/rules.d/99-gobo-enttec.rules",
         "etc/sysusers.d/gobo.conf",
         "etc/tmpfiles.d/gobo.conf",
