@@ -43,7 +43,7 @@ class Upload:
 def credit_folder(credit: str) -> str:
     """The inbox subfolder that carries a credit (the inbox reads the credit from it)."""
     text = "".join(ch if ch.isprintable() and ch not in "/\\" else " " for ch in credit)
-    folder = " ".join(text.split()).lstrip(".")[:MAX_CREDIT]
+    folder = " ".join(text.split()).lstrip(". ")[:MAX_CREDIT]
     return f"{folder} (credit)" if folder.lower() == REJECTED_DIR else folder
 
 

@@ -1,0 +1,202 @@
+"""The console in a real browser (Debian's chromium through chromedriver) against a real
+daemon and `gobo web`: each role logs in, an artist uploads a drawing from disk, a curator
+approves it beside its gobo previews, it is shown tonight, a technician blacks out and the
+live picture goes dark. Every page is saved as a screenshot at phone and desktop size in
+$GOBO_WEB_SCREENSHOTS (default: the test's temporary directory)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import need
+from PIL import Image
+from support.web import PASSWORDS, Client, WebSite, wait_for
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+PHONE = (390, 844)
+DESKTOP = (1280, 900)
+PAGES = ("tonight", "queue", "upload", "library", "report", "controls")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
+    web = WebSite(tmp_path_factory.mktemp("web-browser"))
+    web.start()
+    try:
+        yield web
+    finally:
+        web.stop()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("GOBO_WEB_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    need(shutil.which("chromium") is not None and Path(CHROMEDRIVER).is_file(),
+         "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--lang=en-GB"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_window_size(*PHONE)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def log_in(driver: Any, site: WebSite, user: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.delete_all_cookies()
+    driver.get(site.url + "/login")
+    driver.find_element(By.NAME, "username").send_keys(user)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORDS[user])
+    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    wait_for(f"{user} logged in", lambda: driver.current_url.endswith("/tonight"))
+
+
+def fetch_status(driver: Any, path: str, body: str = "{}") -> int:
+    """A change sent by the page's own session, as its script would, with its CSRF token."""
+    return int(driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {method: 'POST', headers: {'Content-Type': 'application/json',"
+        " 'X-CSRF-Token': document.querySelector('meta[name=csrf]').content}, body: arguments[1]})"
+        ".then(r => done(r.status));", path, body))
+
+
+def screenshot_all(driver: Any, site: WebSite, shots: Path, role: str, pages: tuple[str, ...]
+                   ) -> None:
+    for size_name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        driver.set_window_size(*size)
+        for page in pages:
+            driver.get(f"{site.url}/{page}")
+            wait_for(f"{page} images loaded", lambda: driver.execute_script(
+                "return [...document.images].every(i => i.complete)"))
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(size[0], min(max(size[1], height), 4000))
+            driver.save_screenshot(str(shots / f"{role}-{page}-{size_name}.png"))
+            driver.set_window_size(*size)
+    driver.set_window_size(*PHONE)
+
+
+def brightest(png: bytes) -> int:
+    return max(max(band) for band in Image.open(io.BytesIO(png)).convert("RGB").getextrema())
+
+
+def live_png(site: WebSite, user: str) -> bytes:
+    client = Client(site)
+    client.login(user)
+    status, _headers, data = client.request("GET", "/live.png")
+    assert status == 200
+    return data
+
+
+def test_a_drawing_from_upload_to_the_ground_and_a_blackout(
+    browser: Any, site: WebSite, shots: Path, make_drawing: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(site.url + "/login")
+    driver.save_screenshot(str(shots / "login-phone.png"))
+
+    # An artist uploads a drawing from disk with its credit and sees the result.
+    log_in(driver, site, "ari")
+    drawing = make_drawing(tmp_path / "sun.png", seed=5, size=(480, 360))
+    driver.get(site.url + "/upload")
+    picker = driver.find_element(By.CSS_SELECTOR, "input[name=file]")
+    picker.send_keys(str(drawing))
+    driver.find_element(By.NAME, "credit").send_keys("Aino, 7")
+    driver.find_element(By.CSS_SELECTOR, "#upload button[type=submit]").click()
+    message = wait_for("conversion result", lambda: (
+        text := driver.find_element(By.ID, "upload-message").text) and "library" in text and text,
+        60)
+    assert "Added to the library." in message and "curator" in message
+    driver.save_screenshot(str(shots / "artist-upload-result-phone.png"))
+    artist_view = Client(site)
+    artist_view.login("ari")
+    (artwork,) = artist_view.get("/api/artworks")[1]
+    assert artwork["credit"] == "Aino, 7" and artwork["status"] == "pending"
+    assert fetch_status(driver, f"/api/artworks/{artwork['id']}/approve") == 403
+    screenshot_all(driver, site, shots, "artist", ("tonight", "upload", "library", "report"))
+
+    # A curator sees it first in the queue, the original beside its previews, and approves it.
+    log_in(driver, site, "cora")
+    driver.get(site.url + "/queue")
+    card = driver.find_element(By.ID, f"art-{artwork['id']}")
+    pictures = card.find_elements(By.CSS_SELECTOR, ".pictures img")
+    wait_for("previews drawn", lambda: all(
+        driver.execute_script("return arguments[0].naturalWidth", img) > 0 for img in pictures))
+    captions = [c.text for c in card.find_elements(By.CSS_SELECTOR, "figcaption")]
+    assert captions[0] == "Original" and "Glass" in captions and "As projected" in captions
+    assert card.find_elements(By.CSS_SELECTOR, ".swatch")
+    assert driver.find_element(By.CSS_SELECTOR, "main h1").text.startswith("Waiting for approval")
+    screenshot_all(driver, site, shots, "curator", ("queue",))
+    driver.get(site.url + "/queue")
+    card = driver.find_element(By.ID, f"art-{artwork['id']}")
+    assert fetch_status(driver, "/api/blackout") == 403
+    assert driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/api/artworks/" + artwork["id"] + "/approve', {method: 'POST'})"
+        ".then(r => done(r.status));") == 403  # no CSRF token
+    card.find_element(By.CSS_SELECTOR, "[data-action=approve]").click()
+    badge = f"return document.querySelector('#art-{artwork['id']} .badge')?.className || ''"
+    wait_for("approved", lambda: "status-approved" in driver.execute_script(badge))
+
+    # It is in tonight's rotation: the Tonight page shows it with its credit.
+    driver.get(site.url + "/tonight")
+    shown = "return document.getElementById('showing-id')?.textContent || ''"
+    wait_for("shown tonight", lambda: driver.execute_script(shown) == artwork["id"])
+    assert driver.find_element(By.ID, "showing-credit").text == "Aino, 7"
+    state = "return document.getElementById('state-name').textContent.trim()"
+    wait_for("state showing", lambda: driver.execute_script(state) == "showing")
+    wait_for("the projection is lit", lambda: brightest(live_png(site, "cora")) > 150)
+
+    # A technician blacks out from the controls and the live picture goes dark.
+    log_in(driver, site, "tess")
+    screenshot_all(driver, site, shots, "technician", PAGES)
+    driver.get(site.url + "/controls")
+    driver.find_element(By.CSS_SELECTOR, "[data-command=blackout]").click()
+    wait_for("blackout shown", lambda: driver.execute_script(state) == "blackout")
+    assert "by web tess" in driver.find_element(By.ID, "state-why").text
+    wait_for("the projection is dark", lambda: brightest(live_png(site, "tess")) < 60)
+    driver.save_screenshot(str(shots / "technician-blackout-phone.png"))
+    driver.find_element(By.CSS_SELECTOR, "[data-command=resume]").click()
+    wait_for("lit again", lambda: brightest(live_png(site, "tess")) > 150)
+
+
+def test_finnish_from_the_browser_and_the_switch(browser: Any, site: WebSite, shots: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    log_in(driver, site, "cora")
+    driver.get(site.url + "/lang/fi?next=/tonight")
+    tabs = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "nav.tabs a")]
+    assert tabs[:3] == ["Tänä iltana", "Jono", "Lähetä"]
+    driver.save_screenshot(str(shots / "curator-tonight-fi-phone.png"))
+    driver.get(site.url + "/lang/en?next=/tonight")
+    assert driver.find_element(By.CSS_SELECTOR, "nav.tabs a").text == "Tonight"
+    fi = Client(site)
+    fi.login("cora")
+    status, _, page = fi.request("GET", "/queue", headers={"Accept-Language": "fi-FI,fi;q=0.9"})
+    assert status == 200 and "Odottaa hyväksyntää" in page.decode()
