@@ -45,7 +45,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
     need(shutil.which("chromium") is not None and Path(CHROMEDRIVER).is_file(),
-         "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+         "chromium and chromium-driver are missing (apt-get install chromium chromium-driver)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
