@@ -282,7 +282,12 @@ def run_demo(out_dir: Path, today: date | None = None) -> dict[str, Any]:
         chart_path, format="PNG"
     )
     tz = config.site.tz
+    from controller.web.settings import USERS_FILE
+    from controller.web.users import UserStore, add_demo_users
+
+    web_users = add_demo_users(UserStore(config.state_dir / USERS_FILE))
     return {
+        "web": {"url": "http://127.0.0.1:8080/", "users": web_users},
         "night": night.isoformat(),
         "tonight": night == today,
         "config": str(config.path),

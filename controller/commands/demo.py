@@ -70,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {label.replace('_', ' ')}: {path}")
     config = result["config"]
     print(f"Try: gobo --config {config} schedule | artwork list | fixtures | report")
+    web = result["web"]
+    logins = ", ".join(f"{u['name']} / {u['password']}" for u in web["users"])
+    print(
+        f"Web console: gobo --config {config} daemon & gobo --config {config} web, "
+        f"then open {web['url']} and log in as {logins}"
+    )
     return 0
 
 

@@ -141,3 +141,16 @@ class UserStore:
             Path(temp).unlink(missing_ok=True)
         self._users = users
         self._stamp = None
+
+
+DEMO_USERS = (("artist", "artist"), ("curator", "curator"), ("technician", "technician"))
+
+
+def add_demo_users(store: UserStore) -> list[dict[str, str]]:
+    """The demo site's console users, one per role, password `demo-<role>` (a demo only)."""
+    made = []
+    for name, role in DEMO_USERS:
+        password = f"demo-{role}"
+        store.add(name, role, password)
+        made.append({"name": name, "role": role, "password": password})
+    return made

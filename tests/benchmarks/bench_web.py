@@ -1,0 +1,165 @@
+"""Web console benchmarks (run by hand inside a private network namespace, prints figures):
+
+    unshare --net bash -c 'ip link set lo up; .venv/bin/python tests/benchmarks/bench_web.py \
+        [--artworks 200] [--seconds 30] [--consoles 3]'
+
+1. time to first paint of Tonight and Queue with N artworks in the library, in chromium
+   (first-contentful-paint of a fresh load, median of 5, after one cold load);
+2. the daemon's wire jitter p99 (a UDP receiver timestamping its ArtDmx packets, as in
+   bench_engine.py) without a console, then while consoles poll it the way the pages do
+   (/api/tonight every 2 s, /live.png every 1 s, a Queue load every 10 s); target < 2 ms;
+3. RSS of `gobo web` after all that (and its peak).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from itertools import pairwise
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from bench_engine import fill_library, free_port, rss_mb, write_site  # noqa: E402
+from support.web import Client, WebSite, wait_for  # noqa: E402
+
+PASSWORD = "bench-curator-1"
+
+
+def peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def jitter_p99(receiver: socket.socket, seconds: float) -> tuple[float, float, int]:
+    stamps = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        data = receiver.recv(1024)
+        if data[:8] == b"Art-Net\x00" and data[8:10] == b"\x00\x50":
+            stamps.append(time.monotonic())
+    period = 1 / 40
+    jitter = sorted(abs(i - round(i / period) * period) * 1000
+                    for i in (b - a for a, b in pairwise(stamps)))
+    return jitter[int(0.99 * len(jitter))], jitter[-1], len(stamps)
+
+
+def poll_like_a_page(site: WebSite, stop: threading.Event, counts: list[int]) -> None:
+    client = Client(site)
+    client.login("bench", PASSWORD)
+    tick = 0
+    while not stop.is_set():
+        client.request("GET", "/live.png")
+        if tick % 2 == 0:
+            client.request("GET", "/api/tonight")
+        if tick % 10 == 0:
+            client.request("GET", "/queue")
+        counts.append(1)
+        tick += 1
+        stop.wait(1.0)
+
+
+def first_paint(site: WebSite, profile: Path) -> dict[str, list[float]]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_window_size(390, 844)
+    figures: dict[str, list[float]] = {}
+    try:
+        driver.get(site.url + "/login")
+        driver.find_element(By.NAME, "username").send_keys("bench")
+        driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+        wait_for("logged in", lambda: driver.current_url.endswith("/tonight"))
+        for page in ("tonight", "queue"):
+            for run in range(6):
+                driver.get(f"{site.url}/{page}")
+                paint = driver.execute_script(
+                    "const e = performance.getEntriesByName('first-contentful-paint')[0];"
+                    "const n = performance.getEntriesByType('navigation')[0];"
+                    "return [e ? e.startTime : -1, n.responseEnd, n.loadEventEnd];")
+                figures.setdefault(f"{page} {'cold' if run == 0 else 'warm'}", []).append(
+                    paint)
+    finally:
+        driver.quit()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--artworks", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--consoles", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        port = free_port(socket.SOCK_DGRAM)
+        receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        receiver.bind(("127.0.0.1", port))
+        receiver.settimeout(2.0)
+        config = write_site(root, port)
+        site = WebSite.__new__(WebSite)
+        site.root, site.config, site.processes = root, config, []
+        site.port = free_port(socket.SOCK_STREAM)
+        site.url = f"http://127.0.0.1:{site.port}"
+        config.write_text(config.read_text() + f'\n[web]\nlisten = "127.0.0.1:{site.port}"\n')
+        started = time.perf_counter()
+        fill_library(root, config, args.artworks)
+        print(f"library: {args.artworks} artworks in {time.perf_counter() - started:.0f} s")
+        assert site.gobo("web", "user", "add", "bench", "--role", "curator", "--password-stdin",
+                         stdin=PASSWORD + "\n").returncode == 0
+        site._spawn("daemon")
+        wait_for("daemon", lambda: site.gobo("status").returncode == 0)
+        time.sleep(2)
+        quiet = jitter_p99(receiver, args.seconds)
+        site._spawn("web")
+        wait_for("console", lambda: Client(site).get("/login")[0] == 200)
+        web_pid = site.processes[-1].pid
+        stop, counts = threading.Event(), []
+        pollers = [threading.Thread(target=poll_like_a_page, args=(site, stop, counts))
+                   for _ in range(args.consoles)]
+        for thread in pollers:
+            thread.start()
+        try:
+            busy = jitter_p99(receiver, args.seconds)
+        finally:
+            stop.set()
+            for thread in pollers:
+                thread.join()
+        paints = first_paint(site, root / "profile")
+        rss, peak = rss_mb(web_pid), peak_mb(web_pid)
+        site.stop()
+    print(f"wire jitter p99 without a console: {quiet[0]:.2f} ms (max {quiet[1]:.2f} ms, "
+          f"{quiet[2]} packets in {args.seconds:g} s)")
+    print(f"wire jitter p99 with {args.consoles} consoles polling ({len(counts)} polls): "
+          f"{busy[0]:.2f} ms (max {busy[1]:.2f} ms, {busy[2]} packets)")
+    for name, runs in paints.items():
+        fcp = statistics.median(r[0] for r in runs)
+        load = statistics.median(r[2] for r in runs)
+        print(f"{name}: first contentful paint {fcp:.0f} ms, load event {load:.0f} ms "
+              f"(median of {len(runs)}, {args.artworks} artworks)")
+    print(f"gobo web RSS: {rss:.1f} MB now, peak {peak:.1f} MB")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
