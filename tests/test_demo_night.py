@@ -75,6 +75,13 @@ def test_demo_leaves_a_site_every_command_works_on(demo: tuple[Path, dict]) -> N
     assert report["totals"]["showings"] >= 10
     status = gobo("--config", config, "status")
     assert status.returncode == 1 and "not running" in status.stderr
+    # The console's demo users, one per role, with the passwords the demo printed.
+    from controller.web.users import UserStore
+
+    store = UserStore(out / "state" / "web-users.json")
+    for user in result["web"]["users"]:
+        assert store.verify(user["name"], user["password"]).role == user["role"]
+    assert {u["role"] for u in result["web"]["users"]} == {"artist", "curator", "technician"}
 
 
 def test_white_night_demo_moves_to_the_next_night_with_a_show(demo: tuple[Path, dict]) -> None:

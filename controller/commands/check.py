@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from controller.commands.common import add_json_option, load_config, new_command, print_json
+from controller.commands.common import (
+    UsageError,
+    add_json_option,
+    load_config,
+    new_command,
+    print_json,
+)
 from controller.commands.fixtures import universe_label
 from controller.commands.nodes import ask_daemon
 from controller.control import ControlError
@@ -21,7 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from controller.config import ConfigError
+    from controller.web.settings import web_settings
+
     config = load_config(args)
+    try:
+        web_settings(config)  # [web] is read by `gobo web`; a mistake shows here first
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     warnings = list(config.patch.warnings)
     nodes = _nodes(args, config.patch, warnings)
     summary = {
