@@ -13,13 +13,13 @@ from controller.config import ConfigError, parse_site_config
 from controller.web.i18n import choose
 from controller.web.metrics import Snapshot, exposition
 from controller.web.sessions import LoginThrottle, Sessions, csrf_ok
-from controller.web.settings import web_settings
+from controller.web.settings import WebSettings, web_settings
 from controller.web.uploads import credit_folder
 
 SITE = {"site": {"latitude": 61.5, "longitude": 23.76}}
 
 
-def settings(web: dict[str, object]):
+def settings(web: dict[str, object]) -> WebSettings:
     return web_settings(parse_site_config({**SITE, "web": web}, Path("/etc/gobo/site.toml")))
 
 

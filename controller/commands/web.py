@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from controller.commands.common import (
     CommandFailed,
@@ -16,6 +17,9 @@ from controller.commands.common import (
     new_command,
     print_json,
 )
+
+if TYPE_CHECKING:
+    from controller.web.users import UserStore
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,9 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_option(listing)
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace) -> UserStore:
     from controller.web.settings import USERS_FILE
-    from controller.web.users import UserStore
+    from controller.web.users import UserStore  # late: `gobo --help` need not load argon2
 
     config = load_config(args)
     return UserStore(config.state_dir / USERS_FILE)
