@@ -91,6 +91,7 @@ def first_paint(site: WebSite, profile: Path) -> dict[str, list[float]]:
         wait_for("logged in", lambda: driver.current_url.endswith("/tonight"))
         for page in ("tonight", "queue"):
             for run in range(6):
+                driver.get("about:blank")  # every run a fresh navigation with its own paint
                 driver.get(f"{site.url}/{page}")
                 paint = driver.execute_script(
                     "const e = performance.getEntriesByName('first-contentful-paint')[0];"
