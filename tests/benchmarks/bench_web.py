@@ -93,10 +93,15 @@ def first_paint(site: WebSite, profile: Path) -> dict[str, list[float]]:
             for run in range(6):
                 driver.get("about:blank")  # every run a fresh navigation with its own paint
                 driver.get(f"{site.url}/{page}")
-                paint = driver.execute_script(
-                    "const e = performance.getEntriesByName('first-contentful-paint')[0];"
-                    "const n = performance.getEntriesByType('navigation')[0];"
-                    "return [e ? e.startTime : -1, n.responseEnd, n.loadEventEnd];")
+                # The paint entry may come a frame after the load event: wait for it.
+                paint = driver.execute_async_script(
+                    "const done = arguments[0];"
+                    "new PerformanceObserver((list, observer) => {"
+                    " const e = list.getEntriesByName('first-contentful-paint')[0];"
+                    " if (!e) return; observer.disconnect();"
+                    " const n = performance.getEntriesByType('navigation')[0];"
+                    " done([e.startTime, n.responseEnd, n.loadEventEnd]);"
+                    "}).observe({type: 'paint', buffered: true});")
                 figures.setdefault(f"{page} {'cold' if run == 0 else 'warm'}", []).append(
                     paint)
     finally:
