@@ -11,10 +11,9 @@ from PIL import Image, ImageDraw
 
 from hardware import parse_patch
 from hardware.frames import FrameAssembler
-from hardware.outputs import create_output
+from hardware.outputs import create_output, simulated
 from hardware.outputs.render import layout
 from hardware.outputs.simulated import SimulatedOutput
-from tests.conftest import need_tool
 
 SIZE = (600, 400)
 
@@ -126,7 +125,6 @@ def test_wheel_slot_with_a_made_gobo_and_the_open_slot(tmp_path: Path) -> None:
 
 
 def test_ofl_wheel_slot_resource_is_drawn(tmp_path: Path, ofl_dir: Path) -> None:
-    need_tool("convert")  # ImageMagick rasterises OFL's SVG gobos
     output, fa = _output(
         [
             {
@@ -146,6 +144,37 @@ def test_ofl_wheel_slot_resource_is_drawn(tmp_path: Path, ofl_dir: Path) -> None
     assert max(p[0] for p in ring) > 200  # light through the holes
     open_slot = _show(output, fa, {"irock": {"intensity": 1.0, "gobo": 1}}, tmp_path)
     assert _near(open_slot.getpixel((x, y)), (255, 255, 255))
+
+
+def _svg_gobos(ofl: Path) -> list[Path]:
+    return sorted((ofl / "resources" / "gobos").glob("*.svg"))
+
+
+def test_every_ofl_svg_gobo_is_rasterised_as_metal_and_holes(ofl_dir: Path) -> None:
+    gobos = _svg_gobos(ofl_dir)
+    assert len(gobos) >= 10
+    for path in gobos:  # sizes in px, in pt (dpi needed) and viewBox only
+        image = simulated._load(path)
+        assert image is not None, path
+        assert max(image.size) == 256, path
+        histogram = image.convert("L").histogram()  # metal is black, glass coloured
+        light = sum(histogram[193:]) / (image.width * image.height)
+        assert 0.03 < light < 0.85, (path.name, light)
+
+
+def test_broken_or_oversized_svg_is_not_drawn_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = tmp_path / "broken.svg"
+    broken.write_text("<svg")
+    huge = tmp_path / "huge.svg"
+    huge.write_bytes(b"<svg>" + b" " * (2 << 20) + b"</svg>")
+    assert simulated._load(broken) is None
+    assert simulated._load(huge) is None
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        f"gobo image {broken} not drawn",
+        f"gobo image {huge} not drawn",
+    ]
 
 
 def test_pixel_fixture_is_a_grid_of_cells(tmp_path: Path) -> None:

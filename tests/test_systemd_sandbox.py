@@ -2,8 +2,8 @@
 
 No systemd runs here, so the kernel does the same job directly: PR_SET_MDWE (what
 MemoryDenyWriteExecute= enforces), no_new_privs (NoNewPrivileges=) and an empty capability
-bounding set (CapabilityBoundingSet=) via setpriv. numpy, Pillow, watchdog (ctypes) and the
-daemon itself must work under them.
+bounding set (CapabilityBoundingSet=) via setpriv. numpy, Pillow, resvg, watchdog (ctypes) and
+the daemon itself must work under them.
 """
 
 from __future__ import annotations
@@ -60,8 +60,10 @@ def test_libraries_load_without_writable_executable_memory(sandbox: Callable[[],
             pass
         else:
             raise SystemExit("W+X mapping allowed: the sandbox is not active")
-        import numpy, serial, pyartnet, pythonosc, astral
+        import numpy, serial, pyartnet, pythonosc, astral, resvg_py
         from PIL import Image
+        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><circle r="4"/></svg>'
+        assert resvg_py.svg_to_bytes(svg_string=svg, dpi=96)[1:4] == b"PNG"
         from watchdog.events import FileSystemEventHandler
         from watchdog.observers import Observer
         import controller.daemon

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import resvg_py
 from PIL import Image, UnidentifiedImageError
 
 from hardware.frames import FrameAssembler
@@ -20,6 +20,7 @@ from hardware.outputs.config import OutputConfig
 from hardware.patch import Patch, PatchedFixture
 
 log = logging.getLogger("gobo.output.simulated")
+_SVG_LIMIT = 1 << 20  # OFL's gobo drawings are a few KiB
 
 
 class SimulatedOutput(Output):
@@ -87,43 +88,33 @@ class SimulatedOutput(Output):
 
 
 def _load(path: Path) -> Image.Image | None:
-    """Gobo image as RGB; OFL's SVG gobos are rasterised by ImageMagick when it is installed."""
+    """Gobo image as RGB; OFL's SVG gobos are rasterised by resvg."""
     try:
         if path.suffix.lower() == ".svg":
             return _rasterise_svg(path)
         with Image.open(path) as image:
             return _on_white(image)
-    except (OSError, UnidentifiedImageError, subprocess.SubprocessError) as exc:
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
         log.warning("gobo image %s not drawn: %s", path, exc)
         return None
 
 
-def _rasterise_svg(path: Path) -> Image.Image | None:
-    tool = shutil.which("magick") or shutil.which("convert")
-    if tool is None:
-        log.warning("gobo image %s not drawn: SVG needs ImageMagick", path)
-        return None
-    with tempfile.TemporaryDirectory() as workdir:
-        out = Path(workdir) / "gobo.png"
-        subprocess.run(
-            [
-                tool,
-                "-background",
-                "white",
-                "-density",
-                "96",
-                str(path),
-                "-flatten",
-                "-resize",
-                "256x256",
-                str(out),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=20,
-        )
-        with Image.open(out) as image:
-            return _on_white(image)
+def _rasterise_svg(path: Path) -> Image.Image:
+    """Fits the drawing in 256x256. OFL's SVGs carry no text, so no system fonts are scanned;
+    dpi=96 as in browsers, which gives sizes in pt (resvg-py's default of 0 rejects them)."""
+    with path.open("rb") as handle:
+        svg = handle.read(_SVG_LIMIT + 1)
+    if len(svg) > _SVG_LIMIT:
+        raise ValueError(f"larger than {_SVG_LIMIT // 1024} KiB")
+    png = resvg_py.svg_to_bytes(
+        svg_string=svg.decode("utf-8", errors="replace"),
+        width=256,
+        height=256,
+        dpi=96,
+        skip_system_fonts=True,
+    )
+    with Image.open(io.BytesIO(png)) as image:
+        return _on_white(image)
 
 
 def _on_white(image: Image.Image) -> Image.Image:
