@@ -148,6 +148,11 @@ class Library:
         self.db_path = self.state_dir / "library.sqlite3"
         for directory in (self.state_dir, self.originals_dir, self.artworks_dir):
             directory.mkdir(parents=True, exist_ok=True)
+        # SQLite creates its file 0644 whatever the umask allows. Made here, the catalogue gets
+        # 0666 & ~umask like any file, so the service's UMask=0007 shares it with group gobo
+        # (technicians list and approve with the CLI); its -wal and -shm copy that mode.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(self.db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
         with self._connect() as db:
             db.executescript(_SCHEMA)
             columns = {row["name"] for row in db.execute("PRAGMA table_info(artworks)")}

@@ -3,6 +3,8 @@
 # Raspberry Pi OS Bookworm (64-bit) or Debian 12. Run from a checkout of the project:
 #
 #   sudo systemd/install.sh                       install or upgrade, enable and start `gobo`
+#   sudo systemd/install.sh --wheelhouse DIR      the same offline, from wheels built by
+#                                                 systemd/wheelhouse.sh
 #   sudo systemd/install.sh --uninstall           remove the software, keep config, library, inbox
 #   sudo systemd/install.sh --uninstall --purge   remove everything, data included
 #
@@ -18,6 +20,7 @@ readonly SYSUSERS=/etc/sysusers.d/gobo.conf
 readonly TMPFILES=/etc/tmpfiles.d/gobo.conf
 readonly OPT=/opt/gobo
 readonly VENV=/opt/gobo/venv
+readonly COMMAND=/usr/local/bin/gobo  # technicians type `gobo` over SSH
 readonly CONF_DIR=/etc/gobo
 readonly SITE=/etc/gobo/site.toml
 readonly DATA_DIRS=(/etc/gobo /var/lib/gobo /srv/gobo)
@@ -25,12 +28,14 @@ readonly APT_PACKAGES=(python3 python3-venv)
 
 usage() {
     cat <<'EOF'
-usage: install.sh [--root DIR] [--source DIR] [--skip-packages] [--no-venv]
+usage: install.sh [--root DIR] [--source DIR] [--wheelhouse DIR] [--skip-packages] [--no-venv]
        install.sh --uninstall [--purge] [--root DIR]
 
   --root DIR       install into DIR instead of /: files, users and groups (in DIR/etc),
                    enablement; skips apt, starting the service and reloading udev
   --source DIR     project checkout to install (default: the one this script is in)
+  --wheelhouse DIR install the software from the wheels in DIR only, never from the network
+                   (build DIR with systemd/wheelhouse.sh); the unit and example come from --source
   --skip-packages  do not install Debian packages (python3, python3-venv)
   --no-venv        do not create or update the virtual environment in /opt/gobo/venv
   --uninstall      stop and remove the service and software; keep data and configuration
@@ -48,6 +53,7 @@ ACTION=install
 PURGE=0
 PACKAGES=1
 BUILD_VENV=1
+WHEELHOUSE=""
 
 while (($#)); do
     case $1 in
@@ -55,6 +61,8 @@ while (($#)); do
         --root=*) ROOT=${1#--root=} ;;
         --source) (($# >= 2)) || usage_error "--source needs a directory"; SOURCE=$2; shift ;;
         --source=*) SOURCE=${1#--source=} ;;
+        --wheelhouse) (($# >= 2)) || usage_error "--wheelhouse needs a directory"; WHEELHOUSE=$2; shift ;;
+        --wheelhouse=*) WHEELHOUSE=${1#--wheelhouse=} ;;
         --skip-packages) PACKAGES=0 ;;
         --no-venv) BUILD_VENV=0 ;;
         --uninstall) ACTION=uninstall ;;
@@ -68,6 +76,12 @@ done
 ((PURGE == 0)) || [[ $ACTION == uninstall ]] || usage_error "--purge goes with --uninstall"
 [[ -d $SOURCE ]] || usage_error "--source $SOURCE: no such directory"
 SOURCE=$(cd "$SOURCE" && pwd)
+if [[ -n $WHEELHOUSE ]]; then
+    [[ -d $WHEELHOUSE ]] || usage_error "--wheelhouse $WHEELHOUSE: no such directory"
+    WHEELHOUSE=$(cd "$WHEELHOUSE" && pwd)
+    compgen -G "$WHEELHOUSE/gobo_controller-*.whl" >/dev/null ||
+        usage_error "--wheelhouse $WHEELHOUSE has no gobo_controller wheel (systemd/wheelhouse.sh DIR)"
+fi
 if [[ -n $ROOT ]]; then
     [[ -d $ROOT ]] || usage_error "--root $ROOT: no such directory"
     ROOT=$(cd "$ROOT" && pwd)
@@ -127,6 +141,11 @@ install_accounts_and_dirs() {
     systemd-sysusers "${ROOT_OPT[@]}" "$(at "$SYSUSERS")"
     put_file "$SOURCE/systemd/gobo.tmpfiles" "$TMPFILES" || true
     systemd-tmpfiles "${ROOT_OPT[@]}" --create "$(at "$TMPFILES")"
+    # Installs before the library was shared with group gobo left its catalogue 0640 (SQLite's
+    # own default), so technicians could not approve. The directory is sticky now: these files
+    # are the gobo user's own, not a technician's link planted in their place.
+    find "$(at /var/lib/gobo)" -maxdepth 1 -type f -name 'library.sqlite3*' \
+        -user "$(id_in passwd gobo)" ! -perm -g+w -exec chmod g+w {} +
 }
 
 # The example configuration goes in only where there is none: a technician's site.toml is
@@ -149,8 +168,14 @@ install_config() {
     fi
 }
 
-# Fingerprint of what pip would install, so an unchanged checkout skips the rebuild.
+# Fingerprint of what pip would install (the checkout, or the wheels), so an unchanged one
+# skips the rebuild.
 source_hash() {
+    if [[ -n $WHEELHOUSE ]]; then
+        (cd "$WHEELHOUSE" && find . -maxdepth 1 -name '*.whl' -print0 |
+            LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+        return
+    fi
     (cd "$SOURCE" && find pyproject.toml controller artwork schedules hardware -type f \
         ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
 }
@@ -169,8 +194,14 @@ install_venv() {
     fi
     install -d -m 0755 -o 0 -g 0 "$(at "$OPT")"
     [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-    log "installing gobo from $SOURCE into $VENV (pip)"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade "$SOURCE"
+    local pip=("$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade)
+    if [[ -n $WHEELHOUSE ]]; then
+        log "installing gobo from the wheels in $WHEELHOUSE into $VENV (pip, offline)"
+        "${pip[@]}" --no-index --only-binary=:all: --find-links "$WHEELHOUSE" gobo-controller
+    else
+        log "installing gobo from $SOURCE into $VENV (pip)"
+        "${pip[@]}" "$SOURCE"
+    fi
     printf '%s\n' "$want" >"$stamp"
     CHANGED=1
 }
@@ -180,6 +211,18 @@ config_ok() {
     local gobo
     gobo=$(at "$VENV")/bin/gobo
     [[ ! -x $gobo ]] || "$gobo" --config "$(at "$SITE")" check >/dev/null
+}
+
+# /usr/local/bin/gobo -> the venv's, so `gobo status` works in a technician's SSH session.
+install_command() {
+    local link target
+    link=$(at "$COMMAND")
+    target=$VENV/bin/gobo
+    [[ ! -L $link || $(readlink "$link") != "$target" ]] || return 0
+    [[ ! -e $link || -L $link ]] || { log "kept $COMMAND (not ours: a file, not a link)"; return; }
+    install -d -m 0755 "$(dirname "$link")"
+    ln -sfn "$target" "$link"
+    log "installed $COMMAND -> $target"
 }
 
 install_units() {
@@ -203,8 +246,7 @@ enable_service() {
         return
     fi
     ((UNIT_CHANGED == 0)) || systemctl daemon-reload
-    if ((RULE_CHANGED)); then
-        udevadm control --reload
+    if ((RULE_CHANGED)) && reload_udev; then
         udevadm trigger --subsystem-match=tty --action=change
     fi
     systemctl --quiet enable gobo.service gobo-web.service
@@ -236,10 +278,20 @@ do_install() {
     install_accounts_and_dirs
     install_config
     install_venv
+    install_command
     install_units
     enable_service
     config_ok || die "$SITE has errors (above); fix them, then: sudo systemctl restart gobo"
     start_service
+}
+
+# A container or chroot has no udevd: the rule on disk is read at the next boot.
+reload_udev() {
+    if [[ -S /run/udev/control ]] && udevadm control --reload; then
+        return 0
+    fi
+    log "no udevd running here (a container?): udev reads the rule change at the next boot"
+    return 1
 }
 
 remove() {
@@ -265,9 +317,10 @@ do_uninstall() {
     remove "$SYSUSERS"
     remove "$TMPFILES"
     remove "$OPT"
+    [[ $(readlink "$(at "$COMMAND")" 2>/dev/null) != "$VENV/bin/gobo" ]] || remove "$COMMAND"
     if live; then
         systemctl daemon-reload
-        udevadm control --reload
+        reload_udev || true
     fi
     local dir
     if ((PURGE)); then

@@ -118,13 +118,15 @@ def test_install_lays_out_files_users_and_enablement(root: Path, source: Path) -
     rules = root / "etc/gobo/laikunlava.toml"  # the example's [schedule] include, beside it
     assert rules.read_bytes() == (source / "schedules/laikunlava.toml").read_bytes()
     assert owner(root / "etc/gobo") == ("0o755", 0, 0)
-    assert owner(root / "var/lib/gobo") == ("0o750", gobo_uid, gobo_gid)
+    # Shared with technicians (group gobo): setgid keeps the group, sticky keeps the daemon's files.
+    assert owner(root / "var/lib/gobo") == ("0o3770", gobo_uid, gobo_gid)
     assert owner(root / "srv/gobo") == ("0o755", 0, 0)
     assert owner(root / "srv/gobo/inbox") == ("0o2775", gobo_uid, artists_gid)
 
     for name in ("gobo.service", "gobo-web.service"):
         wants = root / "etc/systemd/system/multi-user.target.wants" / name
         assert os.readlink(wants) == f"/etc/systemd/system/{name}"
+    assert os.readlink(root / "usr/local/bin/gobo") == "/opt/gobo/venv/bin/gobo"
 
 
 def test_inbox_gives_uploads_the_artists_group(root: Path, source: Path) -> None:
@@ -196,6 +198,7 @@ def test_uninstall_keeps_data_and_purge_removes_it(root: Path, source: Path) -> 
         "etc/sysusers.d/gobo.conf",
         "etc/tmpfiles.d/gobo.conf",
         "opt/gobo",
+        "usr/local/bin/gobo",
     ):
         assert not (root / gone).exists() and not (root / gone).is_symlink(), gone
     assert drawing.read_bytes() == b"\x89PNG"
@@ -207,6 +210,32 @@ def test_uninstall_keeps_data_and_purge_removes_it(root: Path, source: Path) -> 
     for gone in ("etc/gobo", "var/lib/gobo", "srv/gobo"):
         assert not (root / gone).exists(), gone
     assert "gobo" in ids(root, "passwd")  # Debian practice: system users outlive a purge
+
+
+def test_a_gobo_command_that_is_not_ours_is_kept(root: Path, source: Path) -> None:
+    own = root / "usr/local/bin/gobo"
+    own.parent.mkdir(parents=True)
+    own.write_text("#!/bin/sh\n")
+    result = run(root, source)
+    assert "kept /usr/local/bin/gobo (not ours" in result.stdout
+    run(root, source, "--uninstall")
+    assert own.read_text() == "#!/bin/sh\n"
+
+
+def test_upgrade_lets_group_gobo_write_an_old_0640_catalogue(root: Path, source: Path) -> None:
+    run(root, source)
+    uid = ids(root, "passwd")["gobo"][0]
+    gid = ids(root, "group")["gobo"][0]
+    catalogue = root / "var/lib/gobo/library.sqlite3"
+    catalogue.write_bytes(b"SQLite format 3\x00")
+    os.chown(catalogue, uid, gid)
+    catalogue.chmod(0o640)
+    someone_elses = root / "var/lib/gobo/library.sqlite3-wal"  # not the gobo user's: untouched
+    someone_elses.write_bytes(b"")
+    someone_elses.chmod(0o600)
+    run(root, source)
+    assert owner(catalogue) == ("0o660", uid, gid)
+    assert owner(someone_elses)[0] == "0o600"
 
 
 def test_reinstall_after_uninstall_restores_the_service(root: Path, source: Path) -> None:
@@ -221,6 +250,7 @@ def test_reinstall_after_uninstall_restores_the_service(root: Path, source: Path
     [
         (["--purge"], "--purge goes with --uninstall"),
         (["--frobnicate"], "unknown option: --frobnicate"),
+        (["--wheelhouse"], "--wheelhouse needs a directory"),
     ],
 )
 def test_bad_usage_exits_2_with_one_line(
@@ -234,6 +264,17 @@ def test_bad_usage_exits_2_with_one_line(
 def test_missing_root_directory_is_a_usage_error(tmp_path: Path, source: Path) -> None:
     result = run(tmp_path / "nowhere", source, expect=2)
     assert "nowhere: no such directory" in result.stderr
+
+
+def test_wheelhouse_without_gobo_wheel_is_a_usage_error(tmp_path: Path, source: Path) -> None:
+    empty = tmp_path / "wheels"
+    empty.mkdir()
+    for where, message in (
+        (empty, f"--wheelhouse {empty} has no gobo_controller wheel"),
+        (tmp_path / "none", f"--wheelhouse {tmp_path / 'none'}: no such directory"),
+    ):
+        result = run(tmp_path, source, "--wheelhouse", str(where), expect=2)
+        assert result.stderr.startswith(f"install.sh: {message}"), result.stderr
 
 
 def test_source_without_example_configuration_fails_naming_it(root: Path, source: Path) -> None:

@@ -224,6 +224,27 @@ def test_async_add_runs_off_the_event_loop(tmp_path, make_drawing):
     assert result.record.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
     assert seen and seen[0] != loop_thread
 
+def test_catalogue_is_shared_as_the_umask_allows(tmp_path):
+    """SQLite alone makes its file 0644: under the service's UMask=0007 group gobo could not
+    approve. The catalogue and its -wal/-shm get 0666 & ~umask instead."""
+    old = os.umask(0o007)
+    try:
+        Library(tmp_path / "state")
+    finally:
+        os.umask(old)
+    db_path = tmp_path / "state" / "library.sqlite3"
+    assert oct(db_path.stat().st_mode & 0o777) == "0o660"
+    db = sqlite3.connect(db_path)
+    try:
+        db.execute("UPDATE meta SET value = value + 1")
+        db.commit()
+        for suffix in ("-wal", "-shm"):
+            mode = (tmp_path / "state" / f"library.sqlite3{suffix}").stat().st_mode
+            assert oct(mode & 0o777) == "0o660", suffix
+    finally:
+        db.close()
+
+
 
 @pytest.mark.parametrize(("raw", "clean"), [
     ("sun.png", "sun.png"),

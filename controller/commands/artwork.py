@@ -7,6 +7,7 @@ daemon; the daemon sees the changes through the shared database (WAL).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -78,6 +79,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @contextmanager
 def _library(args: argparse.Namespace) -> Iterator[Library]:
     config = load_config(args)
+    # What a technician adds stays writable for group gobo, the daemon's group, like the
+    # daemon's own files (UMask=0007): it may later write derivatives for a new fixture there.
+    os.umask(os.umask(0) & 0o007)
     try:
         yield Library(config.state_dir)
     except LibraryError as exc:
