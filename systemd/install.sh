@@ -176,8 +176,7 @@ source_hash() {
             LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
         return
     fi
-    (cd "$SOURCE" && find pyproject.toml controller artwork schedules hardware -type f \
-        ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+    "$SOURCE/systemd/source-hash" "$SOURCE"
 }
 
 install_venv() {
