@@ -23,7 +23,7 @@ def need(condition: bool, reason: str) -> None:
 
 def need_tool(name: str) -> str:
     path = shutil.which(name)
-    need(path is not None, f"{name} is not installed (apt-get install ola liblo-tools)")
+    need(path is not None, f"{name} is not installed (bash .ci/packages --test)")
     assert path is not None
     return path
 
