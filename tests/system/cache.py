@@ -1,4 +1,4 @@
-"""Where tests/system/prepare.sh keeps what the system tests took from the network."""
+"""What tests/system/prepare.sh made from the network for the system tests, and where."""
 
 from __future__ import annotations
 
@@ -13,14 +13,9 @@ PREPARE = REPO / "tests" / "system" / "prepare.sh"
 ARCH = platform.machine()
 
 
-def cache_dir() -> Path:
-    default = "/var/cache/gobo-tests" if os.geteuid() == 0 else "~/.cache/gobo-tests"
-    return Path(os.environ.get("GOBO_TEST_CACHE") or default).expanduser()
-
-
-def prepare(what: str) -> Path:
-    """Runs prepare.sh WHAT and returns the cache. On a prepared, unchanged checkout it has
-    nothing to do (CI prepares before the network goes); otherwise it downloads."""
+def prepare(what: str) -> None:
+    """Runs prepare.sh WHAT. On a prepared, unchanged checkout it has nothing to do (CI prepares
+    before the network goes); otherwise it downloads."""
     result = subprocess.run(
         ["bash", str(PREPARE), what], capture_output=True, text=True, timeout=1200, check=False
     )
@@ -29,4 +24,14 @@ def prepare(what: str) -> Path:
         f"tests/system/prepare.sh {what} failed (it needs the network once): "
         + result.stderr.strip()[-1500:],
     )
-    return cache_dir()
+
+
+def wheelhouse(arch: str) -> Path:
+    prepare("wheelhouses")
+    return REPO / "build" / f"wheelhouse-{arch}"
+
+
+def debian_root_tarball() -> Path:
+    prepare("root")
+    cache = Path(os.environ.get("GOBO_TEST_CACHE") or "/var/cache/gobo-tests")
+    return cache / f"bookworm-{ARCH}.tar"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, need, need_tool
-from tests.system.cache import ARCH, prepare
+from tests.system import cache
 from tests.system.machine import Machine, copy_checkout, unpack
 
 # The units install.sh puts on a site; the web console's goes here when it lands.
@@ -30,12 +30,12 @@ def machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machine]:
     need(os.geteuid() == 0, "booting a container needs root (as CI runs)")
     for tool in ("systemd-nspawn", "nsenter", "mmdebstrap"):
         need_tool(tool)
-    prepare("wheelhouses")
-    cache = prepare("root")
+    tarball = cache.debian_root_tarball()
+    wheels = cache.wheelhouse(cache.ARCH)
     work = tmp_path_factory.mktemp("booted")
-    root = unpack(cache / f"bookworm-{ARCH}.tar", work / "root")
+    root = unpack(tarball, work / "root")
     copy_checkout(REPO, root / "root/gobo")
-    copy_checkout(cache / f"wheelhouse-{ARCH}", root / "root/wheelhouse")
+    copy_checkout(wheels, root / "root/wheelhouse")
     booted = Machine(root, work / "console.log")
     try:
         state = booted.run("systemctl is-system-running --wait", check=False, timeout=180)

@@ -17,7 +17,7 @@ from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from tests.conftest import REPO
-from tests.system.cache import prepare
+from tests.system import cache
 
 PLATFORMS = [f"manylinux_2_{minor}_aarch64" for minor in range(36, 16, -1)]
 PLATFORMS.append("manylinux2014_aarch64")
@@ -29,7 +29,7 @@ PI_TAGS = {
 
 @pytest.fixture(scope="module")
 def wheelhouse() -> Path:
-    return prepare("wheelhouses") / "wheelhouse-aarch64"
+    return cache.wheelhouse("aarch64")
 
 
 def _requirements() -> set[str]:
