@@ -194,7 +194,9 @@ def test_sandbox_exposure_on_the_booted_system(machine: Machine, installed: str)
     for unit in SERVICES:
         report = machine.run(f"systemd-analyze security --no-pager {unit}.service").stdout
         match = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", report)
-        assert match and float(match.group(1)) <= MAX_EXPOSURE, report
+        assert match, report
+        print(f"{unit}: exposure {match.group(1)} on the booted system")
+        assert float(match.group(1)) <= MAX_EXPOSURE, report
 
 
 def test_uninstall_keeps_data_and_purge_removes_it(machine: Machine, installed: str) -> None:
