@@ -18,8 +18,8 @@ from tests.conftest import REPO, need, need_tool
 from tests.system import cache
 from tests.system.machine import Machine, copy_checkout, unpack
 
-# The units install.sh puts on a site; the web console's goes here when it lands.
-SERVICES = ("gobo",)
+# The units install.sh puts on a site: the daemon and the web console.
+SERVICES = ("gobo", "gobo-web")
 MAX_EXPOSURE = 2.5
 TECH, ARTIST = "tess", "ada"  # a technician (group gobo), an artist (group gobo-artists)
 INSTALL = "/root/gobo/systemd/install.sh --wheelhouse /root/wheelhouse"
@@ -71,8 +71,12 @@ def artworks(machine: Machine) -> dict[str, str]:
     return {a["id"]: a["status"] for a in json.loads(gobo(machine, "artwork", "list", "--json"))}
 
 
-def wait_active(machine: Machine, unit: str = "gobo.service") -> None:
-    machine.wait_for(f"systemctl is-active --quiet {unit} && test -S /run/gobo/control.sock")
+def wait_active(machine: Machine) -> None:
+    machine.wait_for("systemctl is-active --quiet gobo && test -S /run/gobo/control.sock")
+
+
+def exists(machine: Machine, path: str) -> bool:
+    return machine.run(["test", "-e", path], check=False).returncode == 0
 
 
 def test_install_offline_in_a_container(machine: Machine, installed: str) -> None:
@@ -85,16 +89,16 @@ def test_install_offline_in_a_container(machine: Machine, installed: str) -> Non
     assert "installed" not in again and "restarting" not in again, again
 
 
-def test_service_is_active_after_ready_and_pets_the_watchdog(
+def test_services_are_active_after_ready_and_the_daemon_pets_the_watchdog(
     machine: Machine, installed: str
 ) -> None:
     wait_active(machine)
-    props = machine.show(
-        "gobo.service", "Type", "ActiveState", "SubState", "WatchdogUSec", "WatchdogTimestamp"
-    )
-    assert props["Type"] == "notify"  # so "active" means the daemon sent READY=1
-    assert (props["ActiveState"], props["SubState"]) == ("active", "running")
-    assert props["WatchdogUSec"] == "10s"
+    for unit in SERVICES:
+        machine.wait_for(f"systemctl is-active --quiet {unit}")
+        props = machine.show(unit, "Type", "ActiveState", "SubState")
+        assert props["Type"] == "notify", unit  # so "active" means it sent READY=1
+        assert (props["ActiveState"], props["SubState"]) == ("active", "running"), unit
+    assert machine.show("gobo", "WatchdogUSec") == {"WatchdogUSec": "10s"}
     machine.wait_for("systemctl show gobo -p WatchdogTimestampMonotonic | grep -qv '=0$'")
 
 
@@ -208,12 +212,14 @@ def test_uninstall_keeps_data_and_purge_removes_it(machine: Machine, installed: 
             "unknown",
         )
         assert machine.run(f"systemctl cat {unit}", check=False).returncode != 0
-    units = " ".join(f"/etc/systemd/system/{unit}.service" for unit in SERVICES)
-    gone = f"/opt/gobo /usr/local/bin/gobo {units}"
-    machine.run(f"for p in {gone}; do ! test -e $p; done")
-    kept = "/etc/gobo/site.toml /var/lib/gobo/library.sqlite3 /srv/gobo/inbox"
-    machine.run(f"for p in {kept}; do test -e $p; done")
+    units = [f"/etc/systemd/system/{unit}.service" for unit in SERVICES]
+    for gone in ("/opt/gobo", "/usr/local/bin/gobo", "/etc/udev/rules.d/99-gobo-enttec.rules"):
+        assert not exists(machine, gone), gone
+    assert not any(exists(machine, unit) for unit in units)
+    for kept in ("/etc/gobo/site.toml", "/var/lib/gobo/library.sqlite3", "/srv/gobo/inbox"):
+        assert exists(machine, kept), kept
 
     machine.run("/root/gobo/systemd/install.sh --uninstall --purge")
-    machine.run("for p in /etc/gobo /var/lib/gobo /srv/gobo; do ! test -e $p; done")
+    for gone in ("/etc/gobo", "/var/lib/gobo", "/srv/gobo"):
+        assert not exists(machine, gone), gone
     machine.run("getent passwd gobo && getent group gobo-artists")  # system users outlive a purge
