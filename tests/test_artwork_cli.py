@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,24 @@ def test_inbox_once(tmp_path, capsys, make_drawing):
     [record] = json.loads(out)
     assert (record["id"], record["credit"]) == (rows["sun.png"]["id"], "Aino")
     assert gobo(capsys, "--config", site, "artwork", "inbox")[1].endswith("nothing waiting\n")
+
+
+def test_what_a_technician_adds_stays_writable_for_the_daemons_group(
+    tmp_path, capsys, make_drawing
+):
+    """A technician's umask (022) would leave files the daemon (group gobo) cannot update."""
+    site = str(write_site(tmp_path))
+    drawing = make_drawing(tmp_path / "sun.png", seed=2)
+    before = os.umask(0o022)
+    try:
+        code, out, _ = gobo(capsys, "--config", site, "artwork", "add", str(drawing), "--json")
+        assert os.umask(0o022) == 0o022  # the command's own umask did not outlive it
+    finally:
+        os.umask(before)
+    assert code == 0
+    [added] = json.loads(out)
+    state = tmp_path / "state"
+    made = [state / "library.sqlite3", *(state / "originals").iterdir()]
+    made += [state / "artworks" / added["id"], *(state / "artworks" / added["id"]).iterdir()]
+    for path in made:
+        assert path.stat().st_mode & 0o060 == 0o060, path

@@ -81,7 +81,8 @@ def _library(args: argparse.Namespace) -> Iterator[Library]:
     config = load_config(args)
     # What a technician adds stays writable for group gobo, the daemon's group, like the
     # daemon's own files (UMask=0007): it may later write derivatives for a new fixture there.
-    os.umask(os.umask(0) & 0o007)
+    umask = os.umask(0)
+    os.umask(umask & 0o007)
     try:
         yield Library(config.state_dir)
     except LibraryError as exc:
@@ -89,9 +90,11 @@ def _library(args: argparse.Namespace) -> Iterator[Library]:
     except sqlite3.DatabaseError as exc:
         raise CommandFailed(f"library {config.state_dir}/library.sqlite3: {exc}") from None
     except PermissionError as exc:
-        raise CommandFailed(f"{exc.filename}: permission denied (run as the gobo user?)") from None
+        raise CommandFailed(f"{exc.filename}: permission denied (join group gobo)") from None
     except OSError as exc:
         raise CommandFailed(f"{exc.filename or config.state_dir}: {exc.strerror or exc}") from None
+    finally:
+        os.umask(umask)
 
 
 def _line(record: ArtworkRecord) -> str:
