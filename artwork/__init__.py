@@ -4,7 +4,7 @@ from artwork.convert import Conversion, convert_drawing, convert_targets
 from artwork.inbox import Inbox, InboxOutcome
 from artwork.ingest import HEIC_SUPPORTED, RejectedDrawing, load_drawing
 from artwork.library import AddResult, ArtworkNotFound, ArtworkRecord, Library, LibraryError
-from artwork.settings import Settings, SettingsError, parse_settings
+from artwork.settings import Settings, parse_settings
 from artwork.targets import KINDS, SIZES, GoboTarget, PixelTarget, gobo_target
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "PixelTarget",
     "RejectedDrawing",
     "Settings",
-    "SettingsError",
     "convert_drawing",
     "convert_targets",
     "gobo_target",

@@ -1,9 +1,10 @@
 """Site configuration: one TOML file, validated into frozen dataclasses.
 
-Each part of the system parses its own sections (hardware: outputs and
-fixtures, schedules: rules, artwork: conversion settings) and raises an
-error that carries the offending key; this module adds the file name so a
-technician sees `site.toml: fixture[2].address: ...` and nothing else.
+Every part reads its tables through the one reader (`siteconfig.Table`): hardware its outputs
+and fixtures, schedules its rules, artwork its settings, this module the rest. Errors carry the
+file and the key, so a technician sees `site.toml: fixture[2].address: ...`, and any key or
+table nobody reads is refused with the nearest known name (`show.fsp: unknown key (did you mean
+'fps'?)`).
 """
 
 from __future__ import annotations
@@ -20,19 +21,10 @@ import artwork
 import hardware
 import schedules
 from controller.report import ReportSettings
+from siteconfig import ConfigError, Table
 
 DEFAULT_CONFIG = Path("/etc/gobo/site.toml")
 CONFIG_ENV = "GOBO_CONFIG"
-
-
-class ConfigError(Exception):
-    """A configuration problem: which file, which key, what is wrong."""
-
-    def __init__(self, file: Path | str | None, key: str, message: str) -> None:
-        self.file = str(file) if file else "<config>"
-        self.key = key
-        self.message = message
-        super().__init__(f"{self.file}: {key}: {message}" if key else f"{self.file}: {message}")
 
 
 class NoConfigError(ConfigError):
@@ -83,7 +75,6 @@ class SiteConfig:
     schedule: schedules.Rules
     artwork: artwork.Settings
     report: ReportSettings
-    raw: dict[str, Any]  # the whole parsed file, for sections read by later parts
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -91,21 +82,21 @@ def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path:
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise ConfigError(path, "", "no such configuration file")
+            raise ConfigError("", "no such configuration file", path)
         return path
     env = os.environ.get(CONFIG_ENV)
     if env:
         path = Path(env)
         if not path.is_file():
-            raise ConfigError(path, "", f"no such configuration file (from {CONFIG_ENV})")
+            raise ConfigError("", f"no such configuration file (from {CONFIG_ENV})", path)
         return path
     if DEFAULT_CONFIG.is_file():
         return DEFAULT_CONFIG
     raise NoConfigError(
-        DEFAULT_CONFIG,
         "",
         "no site configuration; pass --config PATH, or try `gobo demo --out DIR` "
         "and then `gobo --config DIR/site.toml ...` (example: README, 'Site configuration')",
+        DEFAULT_CONFIG,
     )
 
 
@@ -114,182 +105,115 @@ def load_site_config(path: Path) -> SiteConfig:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+        raise ConfigError("", f"not valid TOML: {exc}", path) from None
     except OSError as exc:
-        raise ConfigError(path, "", f"cannot read: {exc.strerror}") from None
+        raise ConfigError("", f"cannot read: {exc.strerror}", path) from None
     return parse_site_config(data, path)
 
 
 def parse_site_config(data: dict[str, Any], path: Path | None) -> SiteConfig:
-    base_dir = path.parent if path else Path.cwd()
-    reader = _Reader(path)
-    site_table = reader.table(data, "site", required=True)
-    site = Site(
-        name=reader.string(site_table, "site.name", default="gobo site"),
-        latitude=reader.number(site_table, "site.latitude", low=-90, high=90, required=True),
-        longitude=reader.number(site_table, "site.longitude", low=-180, high=180, required=True),
-        timezone=reader.timezone(site_table, "site.timezone"),
-    )
-    paths = reader.table(data, "paths")
-    state_dir = reader.path(paths, "paths.state", base_dir, default="/var/lib/gobo")
-    inbox_dir = reader.path(paths, "paths.inbox", base_dir, default="/srv/gobo/inbox")
+    """The parsed TOML -> SiteConfig, or ConfigError naming the file (an included rules file
+    where the problem is there) and the key."""
+    try:
+        return _parse(data, path)
+    except ConfigError as exc:
+        raise exc.in_file(path) from None
 
-    control_table = reader.table(data, "control")
+
+def _parse(data: dict[str, Any], path: Path | None) -> SiteConfig:
+    base_dir = path.parent if path else Path.cwd()
+    root = Table(data, "", path)
+    site_table = root.table("site", required=True)
+    site = Site(
+        name=site_table.text("name", "gobo site"),
+        latitude=site_table.number("latitude", -90, 90),
+        longitude=site_table.number("longitude", -180, 180),
+        timezone=_timezone(site_table),
+    )
+    site_table.close()
+    paths = root.table("paths")
+    state_dir = _path(paths, "state", base_dir, "/var/lib/gobo")
+    inbox_dir = _path(paths, "inbox", base_dir, "/srv/gobo/inbox")
+    paths.close()
+    control_table = root.table("control")
     control = ControlSettings(
-        socket=reader.path(control_table, "control.socket", base_dir, "/run/gobo/control.sock"),
-        group=reader.string(control_table, "control.group", default="") or None,
+        socket=_path(control_table, "socket", base_dir, "/run/gobo/control.sock"),
+        group=control_table.text("group", "") or None,
     )
-    osc = _parse_osc(reader, reader.table(data, "osc"))
-    show_table = reader.table(data, "show")
-    show = ShowSettings(
-        fps=reader.number(show_table, "show.fps", low=1, high=44, default=40.0),
-        rotation_minutes=reader.number(
-            show_table, "show.rotation_minutes", low=0.1, high=24 * 60, default=10.0
-        ),
-        crossfade_seconds=reader.number(
-            show_table, "show.crossfade_seconds", low=0, high=600, default=5.0
-        ),
-        window_fade_seconds=reader.number(
-            show_table, "show.window_fade_seconds", low=0, high=3600, default=10.0
-        ),
-        safe_state=reader.choice(
-            show_table, "show.untrusted_clock", ("dark", "schedule"), default="dark"
-        ),
-    )
-    report_table = reader.table(data, "report")
-    report = ReportSettings(
-        grid_gco2_per_kwh=reader.number(
-            report_table, "report.grid_gco2_per_kwh", low=0, high=2000, default=40.0
-        ),
-        retention_days=int(
-            reader.number(report_table, "report.retention_days", low=1, high=36500, default=90)
-        ),
-    )
-    try:
-        patch = hardware.parse_patch(
-            data.get("output", []), data.get("fixture", []), base_dir
-        )
-    except hardware.PatchError as exc:
-        raise ConfigError(path, exc.key, exc.message) from None
-    try:
-        rules = schedules.parse_rules(reader.table(data, "schedule"), base_dir)
-    except schedules.RuleError as exc:
-        raise ConfigError(exc.file or path, exc.key, exc.message) from None
-    try:
-        artwork_settings = artwork.parse_settings(reader.table(data, "artwork"))
-    except artwork.SettingsError as exc:
-        raise ConfigError(path, exc.key, exc.message) from None
-    return SiteConfig(
+    control_table.close()
+    config = SiteConfig(
         path=path,
         site=site,
         state_dir=state_dir,
         inbox_dir=inbox_dir,
         control=control,
-        osc=osc,
-        show=show,
-        patch=patch,
-        schedule=rules,
-        artwork=artwork_settings,
-        report=report,
-        raw=data,
+        osc=_parse_osc(root.table("osc")),
+        show=_parse_show(root.table("show")),
+        patch=hardware.parse_patch(root.tables("output"), root.tables("fixture"), base_dir),
+        schedule=schedules.parse_rules(root.table("schedule"), base_dir),
+        artwork=artwork.parse_settings(root.table("artwork")),
+        report=_parse_report(root.table("report")),
     )
+    root.close()
+    return config
 
 
-def _parse_osc(reader: _Reader, table: dict[str, Any]) -> OscSettings:
-    listen = reader.string(table, "osc.listen", default="127.0.0.1:9000")
+def _parse_show(read: Table) -> ShowSettings:
+    show = ShowSettings(
+        fps=read.number("fps", 1, 44, 40.0),
+        rotation_minutes=read.number("rotation_minutes", 0.1, 24 * 60, 10.0),
+        crossfade_seconds=read.number("crossfade_seconds", 0, 600, 5.0),
+        window_fade_seconds=read.number("window_fade_seconds", 0, 3600, 10.0),
+        safe_state=read.choice("untrusted_clock", ("dark", "schedule"), "dark"),
+    )
+    read.close()
+    return show
+
+
+def _parse_report(read: Table) -> ReportSettings:
+    report = ReportSettings(
+        grid_gco2_per_kwh=read.number("grid_gco2_per_kwh", 0, 2000, 40.0),
+        retention_days=read.integer("retention_days", 1, 36500, 90),
+    )
+    read.close()
+    return report
+
+
+def _parse_osc(read: Table) -> OscSettings:
+    listen = read.text("listen", "127.0.0.1:9000")
     host, sep, port_text = listen.rpartition(":")
     if not sep or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError(reader.file, "osc.listen", f"{listen!r} is not host:port")
-    host = host.strip("[]")
-    allow = table.get("allow", ["127.0.0.1"])
+        raise read.fail("listen", f"{listen!r} is not host:port")
+    allow = read.value("allow", ["127.0.0.1"])
     if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
-        raise ConfigError(reader.file, "osc.allow", "must be a list of addresses")
+        raise read.fail("allow", "must be a list of addresses")
     for index, entry in enumerate(allow):
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
-            raise ConfigError(
-                reader.file, f"osc.allow[{index}]", f"{entry!r} is not an address or network"
+            raise read.fail(
+                f"allow[{index}]", f"{entry!r} is not an address or network"
             ) from None
-    enabled = table.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ConfigError(reader.file, "osc.enabled", "must be true or false")
-    reply_port = table.get("reply_port")
-    if reply_port is not None and (
-        isinstance(reply_port, bool) or not isinstance(reply_port, int)
-        or not 0 < reply_port < 65536
-    ):
-        raise ConfigError(reader.file, "osc.reply_port", f"{reply_port!r} is not a port 1..65535")
-    return OscSettings(
-        host=host, port=int(port_text), allow=tuple(allow), enabled=enabled,
-        reply_port=reply_port,
+    osc = OscSettings(
+        host=host.strip("[]"),
+        port=int(port_text),
+        allow=tuple(allow),
+        enabled=read.boolean("enabled", True),
+        reply_port=read.integer("reply_port", 1, 65535, None),
     )
+    read.close()
+    return osc
 
 
-class _Reader:
-    """Typed look-ups that name the key when a value is wrong."""
+def _path(read: Table, name: str, base_dir: Path, default: str) -> Path:
+    value = Path(read.text(name, default)).expanduser()
+    return value if value.is_absolute() else base_dir / value
 
-    def __init__(self, file: Path | None) -> None:
-        self.file = file
 
-    def fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(self.file, key, message)
-
-    def table(self, data: dict[str, Any], key: str, required: bool = False) -> dict[str, Any]:
-        value = data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(key, f"missing [{key}] table")
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(key, f"must be a table [{key}]")
-        return value
-
-    def string(self, table: dict[str, Any], key: str, default: str | None = None) -> str:
-        value = table.get(key.rsplit(".", 1)[-1], default)
-        if value is None:
-            raise self.fail(key, "missing")
-        if not isinstance(value, str):
-            raise self.fail(key, f"must be a string, not {value!r}")
-        return value
-
-    def number(
-        self,
-        table: dict[str, Any],
-        key: str,
-        low: float,
-        high: float,
-        default: float | None = None,
-        required: bool = False,
-    ) -> float:
-        name = key.rsplit(".", 1)[-1]
-        if name not in table:
-            if required or default is None:
-                raise self.fail(key, "missing")
-            return default
-        value = table[name]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"must be a number, not {value!r}")
-        if not low <= value <= high:
-            raise self.fail(key, f"{value} is outside {low}..{high}")
-        return float(value)
-
-    def choice(
-        self, table: dict[str, Any], key: str, choices: tuple[str, ...], default: str
-    ) -> str:
-        value = self.string(table, key, default=default)
-        if value not in choices:
-            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
-        return value
-
-    def path(self, table: dict[str, Any], key: str, base_dir: Path, default: str) -> Path:
-        value = Path(self.string(table, key, default=default)).expanduser()
-        return value if value.is_absolute() else base_dir / value
-
-    def timezone(self, table: dict[str, Any], key: str) -> str:
-        name = self.string(table, key, default="Europe/Helsinki")
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail(key, f"unknown time zone {name!r}") from None
-        return name
+def _timezone(read: Table) -> str:
+    name = read.text("timezone", "Europe/Helsinki")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise read.fail("timezone", f"unknown time zone {name!r}") from None
+    return name

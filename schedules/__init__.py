@@ -7,7 +7,7 @@ that only read the configuration stay quick to start.
 from importlib import import_module
 from typing import Any
 
-from schedules.rules import Blackout, DateSpec, EventNight, RuleError, Rules, Window, parse_rules
+from schedules.rules import Blackout, DateSpec, EventNight, Rules, Window, parse_rules
 from schedules.site import SiteLocation
 
 _LAZY = {
@@ -29,7 +29,6 @@ __all__ = [
     "Blackout",
     "DateSpec",
     "EventNight",
-    "RuleError",
     "Rules",
     "SiteLocation",
     "Window",

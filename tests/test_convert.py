@@ -13,11 +13,11 @@ from PIL import Image, ImageDraw
 from artwork import (
     RejectedDrawing,
     Settings,
-    SettingsError,
     convert_drawing,
     gobo_target,
     parse_settings,
 )
+from siteconfig import ConfigError
 
 GOBO = [sys.executable, "-m", "controller.cli"]
 
@@ -79,7 +79,7 @@ def test_settings_defaults_and_errors() -> None:
         ({"max_pixels": 1.5e6 + 0.5}, "artwork.max_pixels", "whole number"),
         ({"colour_mode": "x"}, "artwork.colour_mode", "unknown key"),
     ]:
-        with pytest.raises(SettingsError) as caught:
+        with pytest.raises(ConfigError) as caught:
             parse_settings(table)
         assert caught.value.key == key and words in caught.value.message
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from hardware import parse_patch
-from hardware.errors import PatchError
 from hardware.outputs import create_output, parse_output
 from hardware.outputs.artnet import ArtNetOutput
 from hardware.outputs.base import DISCONNECTED, OK, HealthTracker
 from hardware.outputs.enttec import EnttecUsbProOutput
 from hardware.outputs.sacn import SacnOutput
+from siteconfig import ConfigError
 
 
 def test_defaults_per_type() -> None:
@@ -25,8 +25,8 @@ def test_defaults_per_type() -> None:
     assert sacn.multicast is False
     enttec = parse_output({"name": "u", "type": "enttec-usb-pro", "device": "/dev/ttyUSB0"}, "o")
     assert enttec.device == "/dev/ttyUSB0" and enttec.universe_range == (1, 1)
-    simulated = parse_output({"name": "sim", "type": "simulated", "size": [640, 480]}, "o")
-    assert simulated.extra == {"size": [640, 480]}
+    simulated = parse_output({"name": "sim", "type": "simulated", "fps": 30}, "o")
+    assert (simulated.type, simulated.fps, simulated.host) == ("simulated", 30.0, None)
 
 
 @pytest.mark.parametrize(
@@ -46,16 +46,20 @@ def test_defaults_per_type() -> None:
         ({"name": "a", "type": "sacn", "host": "10.0.0.5", "source_name": "x" * 64},
          "output[1].source_name", "63 bytes"),
         ({"name": "a", "type": "artnet", "host": "10.0.0.5", "priority": 50},
-         "output[1].priority", "not a key of a artnet output"),
+         "output[1].priority", "not a key of a artnet output (only of sacn)"),
+        ({"name": "a", "type": "sacn", "host": "10.0.0.5", "priorty": 50},
+         "output[1].priorty", "unknown key (did you mean 'priority'?)"),
+        ({"name": "sim", "type": "simulated", "size": [640, 480]}, "output[1].size",
+         "unknown key (known here: fps, name, refresh_seconds, type)"),
         ({"name": "a", "type": "enttec-usb-pro"}, "output[1].device", "/dev/serial/by-id"),
         ({"name": "a", "type": "dmx"}, "output[1].type", "artnet, sacn"),
-        ({"type": "artnet", "host": "10.0.0.5"}, "output[1].name", "required"),
+        ({"type": "artnet", "host": "10.0.0.5"}, "output[1].name", "missing"),
         ({"name": "a", "type": "artnet", "host": "10.0.0.5", "port": True}, "output[1].port",
          "whole number"),
     ],
 )
 def test_errors_name_the_key(entry: dict, key: str, words: str) -> None:
-    with pytest.raises(PatchError) as caught:
+    with pytest.raises(ConfigError) as caught:
         parse_output(entry, "output[1]")
     assert caught.value.key == key
     assert words in caught.value.message

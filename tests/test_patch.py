@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from hardware import PatchError, parse_patch
+from hardware import parse_patch
+from siteconfig import ConfigError
 
 OUTPUTS = [
     {"name": "main", "type": "artnet", "host": "127.0.0.1"},
@@ -19,8 +20,8 @@ def _patch(*fixtures: dict[str, Any], base_dir: Path = Path(".")) -> Any:
     return parse_patch(OUTPUTS, list(fixtures), base_dir)
 
 
-def _error(*fixtures: dict[str, Any]) -> PatchError:
-    with pytest.raises(PatchError) as info:
+def _error(*fixtures: dict[str, Any]) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
         _patch(*fixtures)
     return info.value
 
@@ -185,17 +186,23 @@ def test_duplicate_names() -> None:
         {"name": "a", "profile": "generic-rgb", "address": 100},
     )
     assert error.key == "fixture[2].name"
-    with pytest.raises(PatchError, match="duplicate output name"):
+    with pytest.raises(ConfigError, match="duplicate output name"):
         parse_patch([OUTPUTS[0], OUTPUTS[0]], [], Path("."))
 
 
-def test_unknown_fixture_keys_and_ofl_notes_become_warnings(ofl_dir: Path) -> None:
+def test_unknown_fixture_keys_are_refused_with_the_nearest_name() -> None:
+    error = _error({"name": "a", "profile": "generic-rgb", "address": 1, "adress": 4})
+    assert error.key == "fixture[1].adress"
+    assert error.message == "unknown key (did you mean 'address'?)"
+    error = _error({"name": "a", "profile": "generic-rgb", "address": 1, "colour": "red"})
+    assert error.key == "fixture[1].colour" and error.message.startswith("unknown key (known")
+
+
+def test_ofl_notes_become_warnings(ofl_dir: Path) -> None:
     patch = _patch(
-        {"name": "a", "profile": "generic-rgb", "address": 1, "colour": "red"},
         {"name": "b", "profile": "fixtures/cameo/ts60.json", "address": 10},
         base_dir=ofl_dir,
     )
-    assert any("fixture[1].colour" in w for w in patch.warnings)
     assert any("fixture 'b'" in w and "redirect" in w for w in patch.warnings)
 
 

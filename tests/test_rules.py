@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from controller.cli import main
-from schedules import RuleError, parse_rules
+from schedules import parse_rules
+from siteconfig import ConfigError
 
 SITE = """[site]
 name = "Test"
@@ -17,8 +18,8 @@ timezone = "Europe/Helsinki"
 """
 
 
-def refuse(table: dict, key: str, words: str, base: Path = Path(".")) -> RuleError:
-    with pytest.raises(RuleError) as caught:
+def refuse(table: dict, key: str, words: str, base: Path = Path(".")) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
         parse_rules(table, base)
     assert caught.value.key == key
     assert words in caught.value.message
@@ -33,7 +34,7 @@ def test_unknown_event_lists_the_known_ones() -> None:
 
 @pytest.mark.parametrize("text", ["sunset+20x", "sunset+", "sunset+13h", "25:00", "sunset+-5m"])
 def test_bad_offsets_and_clock_times(text: str) -> None:
-    with pytest.raises(RuleError) as caught:
+    with pytest.raises(ConfigError) as caught:
         parse_rules({"window": [{"start": text, "end": "23:00"}]}, Path("."))
     assert caught.value.key == "schedule.window[1].start"
 
