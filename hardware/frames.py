@@ -26,6 +26,7 @@ from hardware.profiles import ATTRIBUTES, COLOUR_ATTRIBUTES, Capability, Channel
 Values = Mapping[str, Mapping[str, Any]]
 Frames = dict[str, dict[int, bytes]]
 _DISCRETE = ("gobo", "strobe")
+_LIGHT = ("intensity", *COLOUR_ATTRIBUTES)
 _RGB = ("red", "green", "blue")
 
 
@@ -72,6 +73,7 @@ class _Group:
     lo: int
     hi: int
     rest: int
+    off: int  # in the last frame before the daemon exits: dark, shutter closed, else default
     open_value: int | None  # strobe: the "shutter open" DMX value
     slots: dict[int, tuple[int, int]]  # gobo: wheel slot -> DMX range
 
@@ -109,9 +111,15 @@ def _groups(fixture: PatchedFixture) -> list[_Group]:
         elif caps:
             best = max(caps, key=lambda c: abs(c.end - c.start))
             lo, hi = best.start, best.end
-        rest = open_value if open_value is not None else min(first.default, full)
+        default = min(first.default, full)
+        rest = open_value if open_value is not None else default
+        off = lo if attr in _LIGHT else default
+        if attr == "strobe":
+            closed = [c for c in caps if c.effect == "Closed"]
+            off = (closed[0].start + closed[0].end) // 2 if closed else default
         groups.append(
-            _Group(fixture, attr, tuple(channels), resolution, lo, hi, rest, open_value, slots)
+            _Group(fixture, attr, tuple(channels), resolution, lo, hi, rest, off, open_value,
+                   slots)
         )
     return groups
 
@@ -288,6 +296,15 @@ class FrameAssembler:
             slot = self._g_slot[index]
             if is_set[slot]:
                 dmx[index] = _discrete_dmx(group, float(values[slot]))
+        return self._frames(dmx)
+
+    def assemble_off(self) -> Frames:
+        """Every channel at its closed or off value: light 0, a shutter closed where the
+        fixture has one, everything else at its default. Sent last, before the daemon exits."""
+        return self._frames(np.array([g.off for g in self._groups], dtype=np.int64))
+
+    def _frames(self, dmx: np.ndarray) -> Frames:
+        """DMX numbers per group -> the universes' bytes."""
         buffer = self._template.copy()
         # plain bytes: 0..255 already, and the uint8 store wraps exactly like & 0xFF anyway
         plain = self._plain_bytes

@@ -217,3 +217,23 @@ def test_rest_frame_holds_ofl_default_values(ofl_dir: Path) -> None:
     assert _at(frame, 101, 2) == [128, 0]
     moved = fa.assemble({"spot": {"pan": 1.0}})["main"][1]
     assert _at(moved, 1, 4) == [255, 128, 255, 0]
+
+
+def test_the_off_frame_closes_shutters_and_zeroes_light(ofl_dir: Path) -> None:
+    """The last frame before the daemon exits: light 0, the shutter closed where the fixture
+    has one (not the "open" value a dark frame holds it at), everything else at its default."""
+    fa = _assembler(
+        {"name": "spot", "profile": "fixtures/stairville/mh-x20.json", "address": 1},
+        {"name": "rock", "profile": "fixtures/jb-systems/irock-5c.json", "address": 11},
+        {"name": "wash", "profile": "generic-rgbw", "address": 21},
+        base_dir=ofl_dir,
+    )
+    dark = fa.assemble({"spot": {"intensity": 0.0}, "rock": {"intensity": 0.0},
+                        "wash": {"intensity": 0.0}})["main"][1]
+    off = fa.assemble_off()["main"][1]
+    # mh-x20 6-channel: pan, tilt, colour, shutter (0-3 closed, 4-7 open), dimmer, gobo
+    assert _at(dark, 1, 6) == [0, 0, 0, 5, 0, 0]
+    assert _at(off, 1, 6) == [0, 0, 0, 1, 0, 0]
+    # iRock 5C: shutter (0-7 closed, 8-15 open), gobo, colour, rotation, dimmer 255..0
+    assert _at(dark, 11, 5)[0] == 11 and _at(off, 11, 5) == [3, 0, 0, 0, 255]
+    assert _at(off, 21, 4) == [0, 0, 0, 0]
