@@ -1,12 +1,15 @@
 """The watched inbox: drawings dropped in a folder enter the library, nothing is ever lost.
 
-A file is taken only when complete: after a move within the inbox, or once no
-process holds it open (inotify open/close events) and it has been closed after
-writing or its size and mtime have stayed unchanged for settings.stable_seconds
-(polling fallback, files found at start-up, files moved in from elsewhere). Accepted
-files leave the inbox only after the library has committed them; refused ones
-move to inbox/rejected/ beside NAME.reason.txt. Conversion runs in one worker
-thread so the show's frame loop never waits for it.
+A file is taken only when complete: no process holds it open (inotify open/close events) and
+its size and mtime have stayed unchanged for settings.stable_seconds, however it arrived
+(written in one go, appended in chunks, moved in, found at start-up; polling where inotify is
+missing). A refused file is moved to inbox/rejected/ only once it has been unchanged for
+REFUSE_AFTER_S: a damaged file that is still being written is waited for and taken again when
+it changes. Its NAME.reason.txt is written before it moves, so no file in rejected/ is ever
+without one. Accepted files leave the inbox only after the library has committed them. A site
+fault (disk full, library not readable) leaves the file where it is, retried every
+_RETRY_SECONDS. Ingest runs in one worker thread (the library converts in a child process), so
+the show's frame loop never waits for it.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ _IGNORED_NAMES = {"thumbs.db", "desktop.ini"}
 _TICK_SECONDS = 0.2
 _RESCAN_SECONDS = 30.0  # safety net for lost events (inotify queue overflow)
 _RETRY_SECONDS = 30.0  # after a site failure (disk full, database locked)
+REFUSE_AFTER_S = 30.0  # a refused file must be this old (unchanged) before it goes to rejected/
 # An open count left over from lost events must not hold a file forever.
 _STALE_OPEN_SECONDS = 3600.0
 
@@ -70,13 +74,13 @@ class InboxOutcome:
     result: AddResult | None = None
     reason: str | None = None
     moved_to: Path | None = None
+    refuse_at: float | None = None  # refused, but changed too recently: looked at again then
 
 
 @dataclass
 class _Candidate:
     signature: tuple[int, int] | None = None
     changed_at: float = field(default_factory=time.monotonic)
-    closed: bool = False  # closed after writing, or moved in: complete now
     open_count: int = 0  # writers (or readers) holding it open, from inotify
 
 
@@ -180,13 +184,11 @@ class Inbox:
                 candidate.changed_at = min(candidate.changed_at, time.monotonic() - age)
         elif kind == "opened":
             candidate.open_count += 1
-        elif kind in ("closed", "closed_no_write"):
+        elif kind == "closed_no_write":
             candidate.open_count = max(0, candidate.open_count - 1)
-            candidate.closed = candidate.closed or kind == "closed"
-        elif kind == "complete":
-            candidate.closed = True
-        else:
-            candidate.closed = False
+        else:  # written, closed after writing, moved in: the stable period starts again
+            if kind == "closed":
+                candidate.open_count = max(0, candidate.open_count - 1)
             candidate.changed_at = time.monotonic()
         self._wake.set()
 
@@ -204,13 +206,14 @@ class Inbox:
             if signature != candidate.signature:
                 if candidate.signature is not None:
                     candidate.changed_at = now
+                    self._retry_at.pop(path, None)  # a new version: take it as it comes
                 candidate.signature = signature
             quiet = now - candidate.changed_at
             if candidate.open_count and quiet < _STALE_OPEN_SECONDS:
                 continue  # still being written (or read) by someone
             if now < self._retry_at.get(path, 0.0):
                 continue
-            if candidate.closed or quiet >= self.settings.stable_seconds:
+            if quiet >= self.settings.stable_seconds:
                 ready.append(path)
         return ready
 
@@ -221,13 +224,22 @@ class Inbox:
         parts = path.relative_to(self.inbox_dir).parts[:-1]
         return " / ".join(sanitize_name(part) for part in parts) or None
 
-    def ingest(self, path: Path) -> InboxOutcome:
-        """Add one inbox file to the library, or move it to rejected/ with the reason (sync)."""
+    def ingest(self, path: Path, wait_if_young: bool = False) -> InboxOutcome:
+        """Add one inbox file to the library, or move it to rejected/ with the reason (sync).
+
+        wait_if_young: a refused file changed less than REFUSE_AFTER_S ago stays (it may still
+        be arriving); the outcome says when to look at it again.
+        """
         try:
             result = self.library.add(
                 path, self.credit_for(path), self.targets_provider(), self.settings
             )
         except RejectedDrawing as exc:
+            if wait_if_young:
+                with contextlib.suppress(OSError):
+                    settled = path.lstat().st_mtime + REFUSE_AFTER_S
+                    if settled > time.time():
+                        return InboxOutcome(source=path, reason=str(exc), refuse_at=settled)
             return self._reject(path, str(exc))
         except (OSError, sqlite3.Error):
             raise  # the site's problem (disk full, locked database), not the drawing's: retry later
@@ -251,13 +263,11 @@ class Inbox:
         for part in relative.parts[:-1]:
             folder = folder / sanitize_name(part)
         folder.mkdir(parents=True, exist_ok=True)
-        destination = move_without_overwrite(path, folder, sanitize_name(path.name))
-        note = destination.with_name(destination.name + ".reason.txt")
         text = (
             f"{path.name} was not added to the gobo library: {reason}.\n"
             "Fix it and drop it into the inbox again.\n"
         )
-        _write_synced(note, text)
+        destination = move_without_overwrite(path, folder, sanitize_name(path.name), text)
         log.warning("inbox: refused %s: %s", relative, reason)
         return InboxOutcome(source=path, reason=reason, moved_to=destination)
 
@@ -299,16 +309,23 @@ class Inbox:
                 for path in self._ready():
                     if self._stop.is_set():
                         break
-                    self._candidates.pop(path, None)
-                    self._retry_at.pop(path, None)
                     try:
-                        outcome = await loop.run_in_executor(self._executor, self.ingest, path)
+                        outcome = await loop.run_in_executor(
+                            self._executor, self.ingest, path, True
+                        )
                     except (OSError, sqlite3.Error) as exc:
                         # e.g. a full disk or a folder without write permission: the file
                         # stays in the inbox and is tried again after _RETRY_SECONDS.
                         log.error("inbox: cannot process %s: %s", path, exc)
                         self._retry_at[path] = time.monotonic() + _RETRY_SECONDS
                         continue
+                    if outcome.refuse_at is not None:
+                        # Maybe still arriving: a change takes it again, silence refuses it.
+                        wait = outcome.refuse_at - time.time()
+                        self._retry_at[path] = time.monotonic() + max(0.0, wait)
+                        continue
+                    self._candidates.pop(path, None)
+                    self._retry_at.pop(path, None)
                     self._report(outcome)
                 if time.monotonic() - last_scan > _RESCAN_SECONDS:
                     self._scan_dir(self.inbox_dir)
@@ -334,38 +351,75 @@ class Inbox:
         self._wake.set()
 
 
-def move_without_overwrite(source: Path, folder: Path, name: str) -> Path:
-    """Move source into folder as name, or name-2, name-3... never replacing a file."""
+def move_without_overwrite(
+    source: Path, folder: Path, name: str, note: str | None = None
+) -> Path:
+    """Move source into folder as name, or name-2, name-3... never replacing a file.
+
+    With `note`, NAME.reason.txt holding it is written (and synced) first: if anything fails
+    on the way (disk full, no file descriptors) the source stays put and no moved file is
+    ever left without its note.
+    """
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
         stem, ext = name, ""
     for attempt in range(1, 10_000):
         suffix = f".{ext}" if ext else ""
         candidate = folder / (name if attempt == 1 else f"{stem}-{attempt}{suffix}")
+        if candidate.exists() or candidate.is_symlink():
+            continue
+        note_path = candidate.with_name(candidate.name + ".reason.txt")
         try:
-            os.link(source, candidate, follow_symlinks=False)  # fails if it exists: no overwrite
+            if note is not None:
+                _write_new_synced(note_path, note)
         except FileExistsError:
             continue
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
-                raise
-            if candidate.exists() or candidate.is_symlink():  # no hard links here (vfat, SMB)
-                continue
-            os.rename(source, candidate)
-            fsync_dir(folder)
-            return candidate
-        fsync_dir(folder)
+        try:
+            if _place(source, candidate):
+                break
+        except BaseException:
+            if note is not None:
+                note_path.unlink(missing_ok=True)
+            raise
+        if note is not None:
+            note_path.unlink(missing_ok=True)
+    else:
+        raise OSError(f"no free name for {name} in {folder}")
+    fsync_dir(folder)
+    if os.path.lexists(source):
         source.unlink()
-        fsync_dir(source.parent)
-        return candidate
-    raise OSError(f"no free name for {name} in {folder}")
+    fsync_dir(source.parent)
+    return candidate
 
 
-def _write_synced(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _place(source: Path, candidate: Path) -> bool:
+    """Hard-link source as candidate (False if that name is taken meanwhile); where there are
+    no hard links (vfat, SMB) rename it instead."""
+    try:
+        os.link(source, candidate, follow_symlinks=False)  # fails if it exists: no overwrite
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
+            raise
+        if candidate.exists() or candidate.is_symlink():
+            return False
+        os.rename(source, candidate)
+    return True
+
+
+def _write_new_synced(path: Path, text: str) -> None:
+    """Create path (never replacing one) with text, on disk before returning."""
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except FileExistsError:
+        raise
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _mtime(path: Path) -> float:

@@ -208,7 +208,7 @@ def test_polling_fallback_waits_for_a_stable_size(tmp_path, make_drawing):
 
 
 def test_files_present_at_start_and_moved_in_are_processed(tmp_path, make_drawing):
-    inbox = make_inbox(tmp_path, stable_seconds=30.0)  # only events or age can make them ready
+    inbox = make_inbox(tmp_path, stable_seconds=1.0)
     old = make_drawing(inbox.inbox_dir / "dropped-while-down.png", seed=11)
     an_hour_ago = time.time() - 3600
     os.utime(old, (an_hour_ago, an_hour_ago))
@@ -216,7 +216,7 @@ def test_files_present_at_start_and_moved_in_are_processed(tmp_path, make_drawin
 
     async def scenario() -> None:
         await wait_for(lambda: not old.exists(), "the file found at start-up")
-        # An upload under a temporary name, renamed when done: taken at once.
+        # An upload under a temporary name, renamed when done: taken once it stays unchanged.
         staged = make_drawing(inbox.inbox_dir / "moved.png.part", seed=12)
         os.rename(staged, inbox.inbox_dir / "moved.png")
         await wait_for(lambda: len(added) == 2, "the moved-in file")
@@ -294,3 +294,74 @@ def test_site_failure_is_not_retried_at_once(tmp_path, make_drawing):
     assert inbox.observer_kind == "inotify"
     assert attempts == [dropped] and dropped.exists()
     assert not (inbox.inbox_dir / "rejected").exists()
+
+
+def test_a_file_written_in_chunks_is_taken_only_when_complete(tmp_path, make_drawing):
+    """Five open/append/close chunks a second apart: each close-after-write restarts the
+    stable period, so the inbox never takes a piece of it."""
+    inbox = make_inbox(tmp_path, stable_seconds=2.0)
+    data = make_drawing(tmp_path / "big.png", seed=13, size=(900, 700)).read_bytes()
+    target = inbox.inbox_dir / "chunked.png"
+    size = len(data) // 5 + 1
+    rejected = []
+    inbox.on_rejected = rejected.append
+
+    async def scenario() -> None:
+        await wait_for(lambda: inbox.observer_kind, "the observer to start")
+        for start in range(0, len(data), size):
+            with target.open("ab") as handle:
+                handle.write(data[start:start + size])
+            await asyncio.sleep(1.0)
+        await wait_for(lambda: not target.exists(), "the complete file to be taken")
+
+    run_with_inbox(inbox, scenario)
+    assert rejected == [] and not (inbox.inbox_dir / "rejected").exists()
+    [record] = inbox.library.list()
+    assert record.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_damaged_file_still_changing_is_waited_for(tmp_path, make_drawing):
+    """A slow upload pauses longer than the stable period: its first half is a damaged PNG.
+    It is not refused while young; when the rest arrives it is taken whole."""
+    attempts = []
+
+    class Watched(Library):
+        def add(self, path, *args, **kwargs):
+            attempts.append(path.stat().st_size)
+            return super().add(path, *args, **kwargs)
+
+    inbox = make_inbox(tmp_path, stable_seconds=0.3)
+    inbox.library = Watched(tmp_path / "state")
+    data = make_drawing(tmp_path / "big.png", seed=14, size=(900, 700)).read_bytes()
+    target = inbox.inbox_dir / "slow.png"
+
+    async def scenario() -> None:
+        await wait_for(lambda: inbox.observer_kind, "the observer to start")
+        target.write_bytes(data[: len(data) // 2])
+        await wait_for(lambda: attempts, "the inbox to try the first half")
+        with target.open("ab") as handle:
+            handle.write(data[len(data) // 2:])
+        await wait_for(lambda: not target.exists(), "the completed file to be taken")
+
+    run_with_inbox(inbox, scenario)
+    assert attempts[0] < len(data) and attempts[-1] == len(data)
+    assert not (inbox.inbox_dir / "rejected").exists()
+    [record] = inbox.library.list()
+    assert record.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_refused_file_that_stopped_changing_goes_to_rejected_with_its_reason(tmp_path):
+    inbox = make_inbox(tmp_path, stable_seconds=0.3)
+    notes = inbox.inbox_dir / "notes.png"
+    notes.write_text("shopping list\n")
+    an_hour_ago = time.time() - 3600
+    os.utime(notes, (an_hour_ago, an_hour_ago))  # long unchanged: refused at once
+    rejected = []
+    inbox.on_rejected = rejected.append
+
+    async def scenario() -> None:
+        await wait_for(lambda: rejected, "the refusal")
+
+    run_with_inbox(inbox, scenario)
+    assert files_in(inbox.inbox_dir) == ["rejected/notes.png", "rejected/notes.png.reason.txt"]
+    assert "not an image file" in (inbox.inbox_dir / "rejected/notes.png.reason.txt").read_text()
