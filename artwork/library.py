@@ -26,18 +26,21 @@ import sqlite3
 import stat
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from artwork.convert import convert_drawing, convert_targets
+from artwork.convert import Conversion, convert_drawing, convert_targets
 from artwork.ingest import RejectedDrawing
 from artwork.settings import Settings
 from artwork.targets import GoboTarget, PixelTarget
 
 Target = GoboTarget | PixelTarget
+# How a conversion is run: `run(func, source, out_dir, targets, settings)`. Called in-process by
+# default; the daemon passes artwork.isolated.in_child (a child process that exits).
+Runner = Callable[..., Conversion]
 STATUSES = ("pending", "approved", "rejected", "retired")
 ID_LENGTH = 12
 _CHUNK = 1 << 20
@@ -141,8 +144,9 @@ def target_file_name(target: Target) -> str:
 class Library:
     """The catalogue. Each call opens its own connection, so any thread may use it."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, run: Runner | None = None) -> None:
         self.state_dir = Path(state_dir)
+        self._run: Runner = run or (lambda func, *args: func(*args))
         self.originals_dir = self.state_dir / "originals"
         self.artworks_dir = self.state_dir / "artworks"
         self.db_path = self.state_dir / "library.sqlite3"
@@ -324,7 +328,7 @@ class Library:
         artwork_id = sha256[:ID_LENGTH]
         scratch = self.artworks_dir / f".tmp-{artwork_id}-{uuid.uuid4().hex[:8]}"
         try:
-            conversion = convert_drawing(stored, scratch, tuple(targets), settings)
+            conversion = self._run(convert_drawing, stored, scratch, tuple(targets), settings)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             self._discard_original(stored, sha256)
@@ -451,13 +455,14 @@ class Library:
             # Written aside and renamed in, so a crash never leaves a half-written gobo file.
             scratch = record.directory / f".tmp-{uuid.uuid4().hex[:8]}"
             try:
-                convert_targets(record.directory / "cleaned.png", scratch, tuple(missing), settings)
+                self._run(convert_targets, record.directory / "cleaned.png", scratch,
+                          tuple(missing), settings)
                 for target in missing:
                     for name in _target_files(target):
                         if (scratch / name).is_file():
                             os.replace(scratch / name, record.directory / name)
                 _merge_pixel_notes(record.directory / "palette.json", scratch / "palette.json")
-            except (OSError, ValueError, RejectedDrawing) as exc:
+            except (OSError, ValueError, RuntimeError, RejectedDrawing) as exc:
                 made[record.id] = [f"error: {exc}"]
                 continue
             finally:

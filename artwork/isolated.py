@@ -1,0 +1,147 @@
+"""Conversions in a child process that exits, under a memory limit of its own.
+
+Decoding and converting one drawing takes hundreds of MB for a moment (a 40 MP PNG about
+400 MB), and the allocator keeps such a peak for the life of the process: in the daemon it would
+stay for months, over the unit's MemoryMax. So the daemon's library runs each conversion as
+`python -m artwork.isolated`: a fresh process with RLIMIT_DATA at `[artwork]
+conversion_memory_mb`, an OOM score that makes the kernel pick it before the daemon, a time
+limit, and no way to outlive the daemon. It writes its files and answers with the Conversion as
+JSON on stdout (nothing a child that read untrusted input sends is unpickled). A conversion
+that runs out of memory is refused in plain words; the daemon never holds a decoded image.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import pickle
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from artwork.convert import Conversion
+from artwork.ingest import RejectedDrawing
+from artwork.settings import Settings
+
+TIMEOUT_S = 600.0
+_CHILD_ENV = {
+    # Fewer malloc arenas and BLAS threads: the same work in a smaller, predictable footprint.
+    "MALLOC_ARENA_MAX": "2",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+}
+_PR_SET_PDEATHSIG = 1
+
+
+class ConversionFailed(RuntimeError):
+    """The converter failed (a bug or a crash): neither the drawing's fault nor the site's."""
+
+
+def in_child(
+    func: Callable[..., Conversion],
+    source: Path,
+    out_dir: Path,
+    targets: Sequence[Any],
+    settings: Settings,
+) -> Conversion:
+    """`func(source, out_dir, targets, settings)` in a child process; the same Conversion or
+    the same RejectedDrawing / OSError, MemoryError as a RejectedDrawing in plain words."""
+    limit_mb = settings.conversion_memory_mb
+    request = pickle.dumps((func.__module__, func.__qualname__,
+                            (Path(source), Path(out_dir), tuple(targets), settings)))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "artwork.isolated", str(limit_mb * 1024 * 1024),
+             str(os.getpid())],
+            input=request, capture_output=True, timeout=TIMEOUT_S,
+            env={**os.environ, **_CHILD_ENV},
+        )
+    except subprocess.TimeoutExpired:
+        raise RejectedDrawing(
+            f"took longer than {TIMEOUT_S / 60:g} minutes to convert: send a smaller image"
+        ) from None
+    too_big = (f"too large to convert within the {limit_mb} MB the service gives a conversion: "
+               "send a smaller image (12 megapixels is plenty)")
+    if done.returncode == -signal.SIGKILL:  # the kernel's OOM killer picks the child first
+        raise RejectedDrawing(too_big)
+    try:
+        reply = json.loads(done.stdout)
+    except ValueError:
+        last = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        how = (f"signal {signal.Signals(-done.returncode).name}" if done.returncode < 0
+               else f"exit {done.returncode}")
+        raise ConversionFailed(f"the converter process ended with {how}: {last[0]}") from None
+    kind = reply.get("kind")
+    if kind == "ok":
+        return Conversion(
+            files={key: Path(path) for key, path in reply["files"].items()},
+            palette=[(str(colour), float(weight)) for colour, weight in reply["palette"]],
+            warnings=list(reply["warnings"]),
+            manifest=reply["manifest"],
+        )
+    if kind == "rejected":
+        raise RejectedDrawing(reply["reason"])
+    if kind == "memory":
+        raise RejectedDrawing(too_big)
+    if kind == "oserror":
+        raise OSError(reply["errno"], reply["strerror"], reply["filename"])
+    raise ConversionFailed(f"{reply.get('type', 'error')}: {reply.get('message', '')}")
+
+
+def _limit_self(data_bytes: int, parent: int) -> None:
+    resource.setrlimit(resource.RLIMIT_DATA, (data_bytes, data_bytes))
+    try:  # the kernel's OOM killer takes this process before the daemon
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
+    try:  # die with the daemon's worker thread, never linger as an orphan
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        sys.exit("the daemon is gone")
+
+
+def _run(request: bytes) -> dict[str, Any]:
+    module, name, args = pickle.loads(request)  # from our parent, which is trusted
+    func = getattr(importlib.import_module(module), name)
+    try:
+        result = func(*args)
+    except RejectedDrawing as exc:
+        return {"kind": "rejected", "reason": exc.reason}
+    except MemoryError:
+        return {"kind": "memory"}
+    except OSError as exc:
+        return {"kind": "oserror", "errno": exc.errno, "strerror": exc.strerror,
+                "filename": str(exc.filename) if exc.filename else None}
+    except Exception as exc:
+        return {"kind": "error", "type": type(exc).__name__, "message": str(exc)}
+    return {
+        "kind": "ok",
+        "files": {key: str(path) for key, path in result.files.items()},
+        "palette": [[colour, float(weight)] for colour, weight in result.palette],
+        "warnings": list(result.warnings),
+        "manifest": result.manifest,
+    }
+
+
+def main() -> None:
+    _limit_self(int(sys.argv[1]), int(sys.argv[2]))
+    request = sys.stdin.buffer.read()
+    answer = sys.stdout
+    sys.stdout = sys.stderr  # whatever the converter prints must not mix into the answer
+    reply = _run(request)
+    answer.write(json.dumps(reply, default=str))
+    answer.flush()
+
+
+if __name__ == "__main__":
+    main()

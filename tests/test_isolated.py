@@ -1,0 +1,58 @@
+"""Conversions in a child process: same result as in-process, refusals and site faults come
+back as such, and a conversion over its memory limit is refused in plain words."""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from artwork import RejectedDrawing, Settings, convert_drawing, gobo_target
+from artwork.isolated import in_child
+from artwork.library import Library
+
+TARGETS = (gobo_target("steel"), gobo_target("glass"))
+
+
+def test_the_child_converts_as_the_daemon_would(tmp_path: Path, make_drawing) -> None:
+    drawing = make_drawing(tmp_path / "sun.png", seed=4)
+    here = convert_drawing(drawing, tmp_path / "here", TARGETS, Settings())
+    there = in_child(convert_drawing, drawing, tmp_path / "there", TARGETS, Settings())
+    assert sorted(there.files) == sorted(here.files)
+    assert all(path.is_file() and path.parent == tmp_path / "there"
+               for path in there.files.values())
+    assert there.palette == here.palette and there.warnings == here.warnings
+    for key in ("gobo-steel-B", "preview"):
+        assert there.files[key].read_bytes() == here.files[key].read_bytes()
+
+
+def test_refusals_and_site_faults_come_back_as_themselves(tmp_path: Path, make_drawing) -> None:
+    notes = tmp_path / "notes.png"
+    notes.write_text("shopping list")
+    with pytest.raises(RejectedDrawing, match=r"^not an image file$"):
+        in_child(convert_drawing, notes, tmp_path / "out", TARGETS, Settings())
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the output folder should be")
+    drawing = make_drawing(tmp_path / "drawing.png", seed=2)
+    with pytest.raises(OSError) as caught:
+        in_child(convert_drawing, drawing, blocked / "out", TARGETS, Settings())
+    assert caught.value.errno in (errno.EEXIST, errno.ENOTDIR)
+
+
+def test_a_conversion_over_its_memory_limit_is_refused_and_the_library_stays_clean(
+    tmp_path: Path,
+) -> None:
+    """6320 x 6320 pixels in a 116 KB PNG (under max_pixels): about 120 MB decoded."""
+    big = tmp_path / "black.png"
+    Image.new("RGB", (6320, 6320), (0, 0, 0)).save(big)
+    settings = replace(Settings(), conversion_memory_mb=150)
+    library = Library(tmp_path / "state", run=in_child)
+    with pytest.raises(RejectedDrawing) as caught:
+        library.add(big, None, TARGETS, settings)
+    assert caught.value.reason.startswith("too large to convert within the 150 MB")
+    assert library.list() == []
+    assert list((tmp_path / "state" / "originals").iterdir()) == []
+    assert not list((tmp_path / "state" / "artworks").iterdir())
