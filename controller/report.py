@@ -21,7 +21,10 @@ class ReportSettings:
 def build_report(
     log: RunLog, first: date, last: date, settings: ReportSettings, now: float
 ) -> dict[str, Any]:
-    """Per-night figures and totals. Open rows (still showing, still down) count up to `now`."""
+    """Per-night figures and totals. Open rows (still showing, still down) count up to `now`,
+    or up to the log's last sample if the daemon stopped sampling (a crash not yet recovered)."""
+    sampled = log.last_sample()
+    now = min(now, sampled) if sampled is not None else now
     nights: dict[str, dict[str, Any]] = defaultdict(_empty_night)
     for night, fixture, lit_seconds, energy_wh in log.use_by_night(first, last):
         entry = nights[night]

@@ -1,8 +1,9 @@
 """Run log: what was projected when, fixture energy, outages — SQLite beside the library.
 
-The daemon feeds a `RunRecorder` about once a second (never per frame); rows
-older than the retention age are folded into per-night summaries so storage
-stays bounded while totals stay exact.
+The daemon feeds a `RunRecorder` about once a second (never per frame, and from its own
+thread: controller.recorder); rows older than the retention age are folded into per-night
+summaries so storage stays bounded while totals stay exact. Every sample stamps the log, so
+after a crash the rows it left open are closed at that last sample, not at the restart.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 SCHEMA = """
@@ -35,12 +37,23 @@ CREATE TABLE IF NOT EXISTS night_summary (
     night TEXT NOT NULL, fixture TEXT NOT NULL, lit_seconds REAL NOT NULL, energy_wh REAL NOT NULL,
     PRIMARY KEY (night, fixture)
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS showings_night ON showings (night);
 CREATE INDEX IF NOT EXISTS events_night ON events (night);
 """
 
 
 SITE = "*"  # pseudo-fixture: seconds in which any fixture was lit
+
+
+class Sample(NamedTuple):
+    """What the show drives at one instant, as the run log wants it."""
+
+    ts: float
+    intensities: Mapping[str, float]  # effective 0..1 per fixture
+    artwork: str | None  # shown now (None when dark)
+    level: float
+    outputs: Mapping[str, tuple[str, str]]  # name -> (state, detail)
 
 
 def night_of(ts: float, tz: ZoneInfo) -> date:
@@ -58,6 +71,8 @@ class RunLog:
         self.db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA busy_timeout=5000")
+        # A power cut may lose the last second's rows, never the file: no fsync per sample.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -101,10 +116,33 @@ class RunLog:
                 rows,
             )
 
-    def close_open_rows(self, ts: float) -> None:
-        """After a crash, showings and outages left open end at the last moment we know of."""
-        self.db.execute("UPDATE showings SET end = ? WHERE end IS NULL", (ts,))
-        self.db.execute("UPDATE outages SET end = ? WHERE end IS NULL", (ts,))
+    def mark_sample(self, ts: float) -> None:
+        self.db.execute(
+            "INSERT INTO meta VALUES ('last_sample', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (ts,),
+        )
+
+    def last_sample(self) -> float | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'last_sample'").fetchone()
+        return None if row is None else float(row[0])
+
+    def close_open_rows(self, ts: float) -> int:
+        """Showings and outages left open end at `ts` (never before they began)."""
+        with self.db:
+            closed = self.db.execute(
+                "UPDATE showings SET end = MAX(start, ?) WHERE end IS NULL", (ts,)
+            ).rowcount
+            closed += self.db.execute(
+                "UPDATE outages SET end = MAX(start, ?) WHERE end IS NULL", (ts,)
+            ).rowcount
+        return closed
+
+    def recover(self) -> tuple[int, float | None]:
+        """At start: rows a crash left open end at the last sample before it. Returns how many
+        were closed and that sample's time."""
+        last = self.last_sample()
+        return (self.close_open_rows(last if last is not None else 0.0), last)
 
     def fold_before(self, night: date) -> int:
         """Fold per-minute use of nights before `night` into per-night summaries."""
@@ -191,6 +229,7 @@ class RunRecorder:
         outputs: Mapping[str, tuple[str, str]],
     ) -> None:
         """intensities: effective 0..1 per fixture now; outputs: name -> (state, detail)."""
+        self.log.mark_sample(ts)
         if self._last_ts is not None and ts > self._last_ts:
             self._accumulate(self._last_ts, ts)
         self._last_ts = ts

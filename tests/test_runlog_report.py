@@ -129,3 +129,26 @@ def test_report_cli_json_csv_and_chart(tmp_path: Path) -> None:
     assert csv_out.splitlines()[0].startswith("night,hours_lit")
     bad = subprocess.run([*base[:-4], "--from", "2026-13-01"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--from" in bad.stderr
+
+
+def test_a_showing_cut_by_a_crash_ends_at_its_last_sample(tmp_path: Path) -> None:
+    """One minute shown, then kill -9: two weeks later it is one minute, not 20,160."""
+    path = tmp_path / "runlog.sqlite3"
+    recorder = RunRecorder(RunLog(path), TZ, {"wash": 100.0})
+    start = ts("2026-11-27 20:00")
+    for second in range(0, 61):
+        recorder.sample(start + second, {"wash": 1.0}, "aaaaaaaaaaaa", 1.0, {})
+    # the process dies here: no finish(), the showing row stays open
+    two_weeks_later = start + 14 * 86400
+    reopened = RunLog(path)
+    night = date(2026, 11, 27)
+
+    def minutes() -> float:
+        report = build_report(reopened, night, night, ReportSettings(), now=two_weeks_later)
+        return report["nights"][0]["artworks"]["aaaaaaaaaaaa"]["minutes"]
+
+    assert minutes() == 1.0  # even before a restart closes it: counted to the last sample
+    assert reopened.recover() == (1, start + 60)
+    assert reopened.showings(night, night) == [("2026-11-27", "aaaaaaaaaaaa", start, start + 60)]
+    assert minutes() == 1.0
+    assert reopened.recover() == (0, start + 60)  # nothing left open
