@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from artwork import Inbox, Library, PixelTarget, parse_settings
-from artwork.inbox import is_ignored, move_without_overwrite
+from artwork.inbox import is_ignored
+from artwork.safemove import move_without_overwrite
 
 PIXELS = (PixelTarget(8, 4),)
 WAIT_SECONDS = 120.0
