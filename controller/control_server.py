@@ -30,6 +30,7 @@ from typing import Any
 
 from controller.control import MAX_LINE, ControlError, ShowControl
 from controller.logthrottle import LogThrottle
+from controller.statesaver import StateNotSaved
 from hardware.outputs.wire import add_to_status, add_to_why, wire_report
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ IDLE_TIMEOUT_S = 30.0  # no request on a connection for this long: closed
 WRITE_TIMEOUT_S = 10.0  # a client that does not read its answers for this long: dropped
 LISTEN_BACKLOG = 128  # waiting connections are the kernel's, not our files
 ACCEPT_RETRY_S = 0.5  # after accept() failed for want of files elsewhere in the daemon
+# Commands that change a decision: answered only once the show state is on disk.
+DURABLE = frozenset({"set", "blackout", "resume", "play", "next", "master"})
 
 
 class RequestError(ValueError):
@@ -242,12 +245,20 @@ class ControlServer:
                 client.streaming = True
                 await self._stream_monitor(request, writer)
                 return
-            await _send(writer, self.handle_request(request, peer))
+            await _send(writer, await self.handle_request(request, peer))
 
-    def handle_request(self, request: dict[str, Any], peer: str = "") -> dict[str, Any]:
+    async def handle_request(self, request: dict[str, Any], peer: str = "") -> dict[str, Any]:
         """One request -> one response dict; never raises for anything a client can send."""
         try:
-            return {"ok": True, "result": self._dispatch(request, peer)}
+            result = self._dispatch(request, peer)
+            if request["cmd"] in DURABLE:
+                await self.show.settled()
+            return {"ok": True, "result": result}
+        except StateNotSaved as exc:
+            return _error(
+                f"{request['cmd']}: done, but the show state could not be saved ({exc}): "
+                "a restart would lose it; see gobo why"
+            )
         except RequestError as exc:
             return _error(str(exc))
         except (ValueError, KeyError) as exc:  # the show refused: unknown fixture, artwork...
@@ -287,7 +298,7 @@ class ControlServer:
             )
         if cmd == "identify":
             seconds = args.duration("seconds") or 10.0
-            show.identify(args.get("fixture", str), seconds)
+            show.identify(args.get("fixture", str), seconds, source)
             return None
         if cmd == "blackout":
             on = args.get("on", bool, default=True)
@@ -315,7 +326,7 @@ class ControlServer:
         # the deadline was for the start; every later push is wanted
         request = {k: v for k, v in request.items() if k != "deadline"}
         while True:
-            await _send(writer, self.handle_request(request))
+            await _send(writer, await self.handle_request(request))
             await asyncio.sleep(self.monitor_interval)
 
 

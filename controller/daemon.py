@@ -1,9 +1,10 @@
-"""`gobo daemon`: the service. Wires outputs, library, inbox, schedule, control and OSC
-around the show and runs the frame loop until SIGTERM.
+"""`gobo daemon`: the service. Starts the show's services, runs the frame loop until SIGTERM.
 
-Everything slow (conversion, loading pixel images, SQLite polls, config reload)
-happens outside the frame loop in worker threads or short tasks; nothing a user
-sends can end the process.
+Each service has one job and its own task or thread: the state saver (decisions to disk), the
+library watcher, the inbox, the run-log recorder, the clock watch, the transition timer, the
+control socket and OSC. The frame loop only computes and sends frames; whatever a frame or a
+command causes is handed to those services without waiting (controller.liveshow). Nothing a
+user sends can end the process.
 """
 
 from __future__ import annotations
@@ -14,28 +15,28 @@ import logging
 import signal
 import sys
 import time
-from dataclasses import replace
-from datetime import timedelta
+from collections.abc import Coroutine
 from typing import Any
 
-from controller.clock import ClockTrust, JumpDetector
+from controller.clock import ClockTrust, ClockWatch
 from controller.config import ConfigError, SiteConfig, load_site_config
 from controller.control import ControlError, ControlServer
 from controller.frameloop import FrameLoop
-from controller.looks import Look, look_from_record, read_palette_file
+from controller.library_watch import LibraryWatcher
+from controller.liveshow import LiveShow
+from controller.looks import Look
 from controller.osc import OscServer
-from controller.runlog import RunLog, RunRecorder, night_of
+from controller.recorder import RunLogService, fold_cutoff
 from controller.sdnotify import notify, watchdog_interval
 from controller.show import Show
-from controller.statestore import STATE_FILE, CoalescingSaver, load_state
+from controller.showstatus import run_sample
+from controller.statesaver import StateNotSaved, StateSaver
+from controller.statestore import STATE_FILE, load_state
 from controller.transitions import TransitionTimer
 from hardware.outputs.wire import OutputSet
 
 log = logging.getLogger("gobo.daemon")
 
-LIBRARY_POLL_S = 2.0  # approvals made with the CLI in another process show up this fast
-HOUSEKEEPING_S = 1.0  # clock trust, run log sample
-FOLD_EVERY_S = 3600.0  # how often old run-log rows are folded into night summaries
 RUNLOG_NAME = "runlog.sqlite3"
 
 
@@ -50,28 +51,38 @@ def setup_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
+def open_library(state_dir: Any) -> Any:
+    """The daemon's library: every conversion in a child process that exits (memory)."""
+    from artwork.isolated import in_child
+    from artwork.library import Library
+
+    return Library(state_dir, run=in_child)
+
+
 class Daemon:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
-        self.config_path = config.path
-        self.outputs: OutputSet = OutputSet({})
-        self.show: Show | None = None
-        self.frameloop: FrameLoop | None = None
+        self.show = Show(config)
+        self.saver = StateSaver(config.state_dir / STATE_FILE)
+        self.live = LiveShow(
+            self.show, self.saver, OutputSet({}),
+            faults=lambda: {"frame": self.frameloop.stats().as_dict(),
+                            "library": self.library.fault, "runlog": self.recorder.problem},
+            on_state=lambda ts, state, why: self.recorder.event(ts, state, why),
+        )
+        self.frameloop = FrameLoop(config.show.fps, self._frame, watchdog=lambda: notify(
+            "WATCHDOG=1"), watchdog_interval=watchdog_interval())
+        self.library = LibraryWatcher(config.state_dir, self._new_looks, self._library_opened,
+                                      open_library)
+        self.clock = ClockWatch(ClockTrust(), self._trust_changed, self._clock_jumped)
+        self.recorder = RunLogService(config.state_dir / RUNLOG_NAME, config.site.tz,
+                                      _power(config))
+        self.control = ControlServer(config.control.socket, config.control.group, self.live)
         self.osc: OscServer | None = None
-        self.control: ControlServer | None = None
         self.inbox: Any = None
-        self.library: Any = None
-        self.clock = ClockTrust()
-        self.jumps = JumpDetector(self._clock_jumped)
-        self.recorder: RunRecorder | None = None
         self.timer: TransitionTimer | None = None
-        self._last_state: str | None = None
         self._next_frames: dict[str, dict[int, bytes]] | None = None
-        self._last_fold = 0.0
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._library_revision: int | None = None
-        self._library_error: str | None = None
-        self._library_dirty = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self._reloading = False
 
@@ -80,58 +91,32 @@ class Daemon:
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         config = self.config
-        self.saver = CoalescingSaver(config.state_dir / STATE_FILE)
-        config.state_dir.mkdir(parents=True, exist_ok=True)
-        self.show = Show(
-            config,
-            persisted=load_state(self.saver.path),
-            save=self.saver,
-            frame_stats=lambda: self.frameloop.stats().as_dict() if self.frameloop else {},
-        )
+        with contextlib.suppress(OSError):  # a full or read-only disk: said by the services
+            config.state_dir.mkdir(parents=True, exist_ok=True)
+        self.live.react(self.show.restore(load_state(self.saver.path), time.time()))
         # The socket first: a second daemon for the site must stop before touching outputs.
-        self.control = ControlServer(config.control.socket, config.control.group, self.show)
         try:
             await self.control.start()
         except (ControlError, OSError) as exc:
             log.error("cannot open the control socket: %s", exc)
+            await self.recorder.close(time.time())
             return 1
-        self.outputs = await open_outputs(config)
-        self.show.outputs = self.outputs
-        self.show.clock_trusted = self.clock.trusted()
-        try:
-            await self._load_library()
-        except Exception as exc:  # retried by the library watcher; the show runs meanwhile
-            log.error("library in %s not readable: %s", config.state_dir, exc)
-            self._library_error = str(exc)
-        self.show.restore_cursor()
-        self._spawn(self._guard("artwork for the patch", self._ensure_derivatives()))
-        self.frameloop = FrameLoop(
-            config.show.fps,
-            self._frame,
-            watchdog=lambda: notify("WATCHDOG=1"),
-            watchdog_interval=watchdog_interval(),
-        )
-        if config.osc.enabled:
-            self.osc = OscServer(config.osc, self.show)
-            await self._guard("OSC", self.osc.start())
-            self.control.osc_stats = self.osc.stats
-        self.recorder = self._open_runlog()
+        self.live.outputs = await open_outputs(config)
+        self.show.clock_trusted = self.clock.trusted
+        self._spawn(self.saver.run())
+        await self.library.refresh()  # before the first frame: the rotation resumes where it was
+        self._spawn(self.library.run())
+        self._spawn(self.clock.run())
+        self._spawn(self.recorder.run(self._sample, self._fold_before))
+        await self._start_osc()
         if self.show.clock_trusted:
             self._start_timer()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload()))
-        self._spawn(self._watch_library())
-        self._spawn(self._housekeeping())
-        self._start_inbox()
         notify("READY=1")
-        log.info(
-            "running: %d fixtures on %d outputs at %g fps; %s",
-            len(config.patch.fixtures),
-            len(self.outputs),
-            config.show.fps,
-            self.show.why(),
-        )
+        log.info("running: %d fixtures on %d outputs at %g fps; %s", len(config.patch.fixtures),
+                 len(self.live.outputs), config.show.fps, self.live.why())
         await self.frameloop.run()
         await self._shutdown()
         return 0
@@ -143,7 +128,6 @@ class Daemon:
         self._stopping = True
         notify("STOPPING=1")
         log.info("stopping: fading to black")
-        assert self.show is not None
         self.show.begin_shutdown(time.time())
 
     def _frame(self) -> None:
@@ -152,68 +136,60 @@ class Daemon:
         Sending first puts packets on the wire at the loop's deadline, so computing a frame
         (up to a millisecond or two on a big patch) adds one period of latency, not jitter.
         """
-        show = self.show
-        assert show is not None and self.frameloop is not None
         now = time.time()
         if self._next_frames is not None:
-            show.send(self._next_frames)
-        self._next_frames = show.step(now + self.frameloop.period)
-        if self._stopping and show.shutdown_done(now):
+            self.live.send(self._next_frames)
+        self._next_frames = self.live.step(now + self.frameloop.period)
+        if self._stopping and self.show.shutdown_done(now):
             self.frameloop.stop()
 
     async def _shutdown(self) -> None:
-        assert self.show is not None
-        final = self.show.step(time.time())  # the fade is over: every light at zero
-        self.show.send(final)
+        self.live.send(self.show.off_frame())  # every channel closed or off, not just dimmed
         if self.inbox is not None:
             self.inbox.stop()
         if self.timer is not None:
             self.timer.stop()
+        await self.control.close()
+        if self.osc is not None:
+            await self.osc.close()
+        await close_outputs(self.live.outputs)
+        with contextlib.suppress(StateNotSaved):  # already logged by the saver
+            await self.saver.durable()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.control is not None:
-            await self.control.close()
-        if self.osc is not None:
-            await self.osc.close()
-        await close_outputs(self.outputs)
-        self.saver.flush()
-        if self.recorder is not None:
-            with contextlib.suppress(Exception):
-                self.recorder.finish(time.time())
+        await self.recorder.close(time.time())
         log.info("stopped")
 
     # -- reload -----------------------------------------------------------------------------
 
     async def reload(self) -> None:
         """SIGHUP: a bad configuration keeps the old one running and says why in one line."""
-        if self._reloading or self._stopping or self.config_path is None:
+        if self._reloading or self._stopping or self.config.path is None:
             return
         self._reloading = True
         try:
             try:
-                new = await asyncio.to_thread(load_site_config, self.config_path)
+                new = await asyncio.to_thread(load_site_config, self.config.path)
             except ConfigError as exc:
                 log.error("reload refused, keeping the running configuration: %s", exc)
                 return
             try:
                 await self._apply(new)
             except Exception as exc:  # e.g. an output that cannot be created: keep running
-                log.error("reload of %s failed part-way: %s", self.config_path, exc)
+                log.error("reload of %s failed part-way: %s", self.config.path, exc)
                 return
-            log.info("reloaded %s", self.config_path)
+            log.info("reloaded %s", self.config.path)
         finally:
             self._reloading = False
 
     async def _apply(self, new: SiteConfig) -> None:
-        assert self.show is not None and self.frameloop is not None
-        old = self.config
+        old, self.config = self.config, new
         if new.patch.outputs != old.patch.outputs or new.patch.fixtures != old.patch.fixtures:
             fresh = await open_outputs(new)
-            stale, self.outputs = self.outputs, fresh
-            self.show.outputs = fresh
+            stale, self.live.outputs = self.live.outputs, fresh
             await close_outputs(stale)
-        self.show.configure(new)
+        self.live.react(self.show.configure(new))
         if self.timer is not None:
             self.timer.site = new.site  # a moved site or a new time zone moves every transition
             self.timer.reload(new.schedule)
@@ -221,117 +197,65 @@ class Daemon:
             if self.osc is not None:
                 await self.osc.close()
                 self.osc = None
-            if new.osc.enabled:
-                self.osc = OscServer(new.osc, self.show)
-                await self._guard("OSC", self.osc.start())
-            if self.control is not None:
-                self.control.osc_stats = self.osc.stats if self.osc else None
+            await self._start_osc()
         if new.control != old.control:
             log.warning("control socket settings change on restart only")
         if new.show.fps != old.show.fps:
             log.warning("show.fps changes on restart only")
-        if new.inbox_dir != old.inbox_dir or new.artwork != old.artwork:
+        if self.library.library is not None and (
+            new.inbox_dir != old.inbox_dir or new.artwork != old.artwork
+        ):
             if self.inbox is not None:
                 self.inbox.stop()
-            self.config = new
-            self._start_inbox()
-        self.config = new
+            self._start_inbox(self.library.library)
         if new.patch.fixtures != old.patch.fixtures:
+            self.recorder.set_power(_power(new))
             self._spawn(self._guard("artwork for the new patch", self._ensure_derivatives()))
-        self._library_dirty.set()
+        self.library.changed()
 
-    # -- library and inbox ------------------------------------------------------------------
+    # -- the services' callbacks --------------------------------------------------------------
 
-    def _start_inbox(self) -> None:
-        config = self.config
-        try:
-            from artwork.inbox import Inbox
-            from controller.artwork_targets import targets_for_patch
+    def _new_looks(self, looks: list[Look]) -> None:
+        self.live.react(self.show.set_library(looks, time.time()))
 
-            self.inbox = Inbox(
-                config.inbox_dir,
-                self.library,
-                lambda: targets_for_patch(self.config.patch),
-                config.artwork,
-                on_added=lambda _outcome: self._library_dirty.set(),
-            )
-        except Exception as exc:
-            log.error("inbox %s not watched: %s", config.inbox_dir, exc)
-            self.inbox = None
-            return
-        self._spawn(self._guard("inbox", self.inbox.run()))
+    def _library_opened(self, library: Any) -> None:
+        """The inbox needs the library: it starts once the library can be read."""
+        self._start_inbox(library)
+        self._spawn(self._guard("artwork for the patch", self._ensure_derivatives()))
 
-    async def _ensure_derivatives(self) -> None:
-        """Gobo and pixel files for fixtures added since the artworks were converted."""
+    def _start_inbox(self, library: Any) -> None:
+        from artwork.inbox import Inbox
         from controller.artwork_targets import targets_for_patch
 
-        if self.library is None:
-            return
-        made = await self.library.ensure_derivatives_async(
-            targets_for_patch(self.config.patch), self.config.artwork
+        config = self.config
+        self.inbox = Inbox(
+            config.inbox_dir, library, lambda: targets_for_patch(self.config.patch),
+            config.artwork, on_added=lambda _outcome: self.library.changed(),
         )
-        if made:
-            log.info("made missing artwork files for %d artworks", len(made))
-            self._library_dirty.set()
+        self._spawn(self._guard(f"inbox {config.inbox_dir}", self.inbox.run()))
 
-    async def _load_library(self) -> None:
-        from artwork.library import Library
+    async def _ensure_derivatives(self) -> None:
+        from controller.artwork_targets import targets_for_patch
 
-        assert self.show is not None
-        if self.library is None:
-            self.library = await asyncio.to_thread(Library, self.config.state_dir)
-        known = dict(self.show.looks)
-        revision, looks = await asyncio.to_thread(load_looks, self.library, known)
-        self._library_revision = revision
-        self.show.set_library(looks)
+        await self.library.ensure_derivatives(targets_for_patch(self.config.patch),
+                                              self.config.artwork)
 
-    async def _watch_library(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._library_dirty.wait(), LIBRARY_POLL_S)
-            self._library_dirty.clear()
-            try:
-                if self.library is None:
-                    await self._load_library()
-                    continue
-                revision = await asyncio.to_thread(self.library.revision)
-                if revision != self._library_revision:
-                    await self._load_library()
-                self._library_error = None
-            except Exception as exc:  # a locked or damaged catalogue must not stop the show
-                if str(exc) != self._library_error:  # once per distinct problem, not every poll
-                    log.error("library: %s", exc)
-                    self._library_error = str(exc)
+    async def _start_osc(self) -> None:
+        if self.config.osc.enabled:
+            self.osc = OscServer(self.config.osc, self.live)
+            await self._guard("OSC", self.osc.start())
+        self.control.osc_stats = self.osc.stats if self.osc else None
 
-    # -- housekeeping -----------------------------------------------------------------------
-
-    async def _housekeeping(self) -> None:
-        assert self.show is not None
-        while True:
-            await asyncio.sleep(HOUSEKEEPING_S)
-            now = time.time()
-            try:
-                trusted = self.clock.trusted()
-                if trusted != self.show.clock_trusted:
-                    log.info("clock %s", "trusted" if trusted else "not trusted: holding dark")
-                    self.show.clock_trusted = trusted
-                    self.show.invalidate_schedule()
-                if trusted and self.timer is None:
-                    self._start_timer()
-                self.jumps.check()
-                self.saver.flush()
-                self._sample_runlog(now)
-                self._note_state(now)
-                if now - self._last_fold >= FOLD_EVERY_S:
-                    self._last_fold = now
-                    self._fold_runlog(now)
-            except Exception:
-                log.exception("housekeeping failed")
+    def _trust_changed(self, trusted: bool) -> None:
+        log.info("clock %s", "trusted" if trusted else "not trusted: holding dark")
+        self.show.clock_trusted = trusted
+        self.show.invalidate_schedule()
+        if trusted and self.timer is None:
+            self._start_timer()
 
     def _clock_jumped(self, delta: float) -> None:
         log.warning("wall clock jumped %+.0f s: going to what should be on now", delta)
-        if self.show is not None:
-            self.show.invalidate_schedule()
+        self.show.invalidate_schedule()
         if self.timer is not None:
             self._spawn(
                 self._guard("replanning after the clock jump", self.timer.clock_jumped(delta))
@@ -339,8 +263,7 @@ class Daemon:
 
     def _start_timer(self) -> None:
         """APScheduler fires each precomputed transition; started once the clock is trusted."""
-        assert self.show is not None
-        self.timer = TransitionTimer(self.show.site, self.config.schedule, self._on_transition)
+        self.timer = TransitionTimer(self.config.site, self.config.schedule, self._on_transition)
         self.timer.start()
 
     def _on_transition(self, transition: Any) -> None:
@@ -349,46 +272,24 @@ class Daemon:
             f"window '{window.rule}' at {transition.level:.0%}" if window is not None else "dark"
         )
         log.info("transition: %s", detail)
-        if self.show is not None:
-            self.show.invalidate_schedule()
-        if self.recorder is not None:
-            self.recorder.event(time.time(), "transition", detail)
+        self.show.invalidate_schedule()
+        self.recorder.event(time.time(), "transition", detail)
 
-    def _note_state(self, now: float) -> None:
-        """Every change of state (dark, showing, blackout, override...) goes to the run log."""
-        assert self.show is not None
-        state = self.show.state()
-        if state != self._last_state and self.recorder is not None:
-            self.recorder.event(now, state, self.show.why())
-        self._last_state = state
+    def _sample(self, now: float) -> Any:
+        return run_sample(self.show, now, self.live.surroundings().health)
 
-    def _fold_runlog(self, now: float) -> None:
-        if self.recorder is None:
-            return
-        keep = timedelta(days=self.config.report.retention_days)
-        folded = self.recorder.log.fold_before(night_of(now, self.config.site.tz) - keep)
-        if folded:
-            log.info("run log: folded %d old rows into night summaries", folded)
-
-    def _open_runlog(self) -> RunRecorder | None:
-        try:
-            runlog = RunLog(self.config.state_dir / RUNLOG_NAME)
-        except Exception as exc:
-            log.error("run log unavailable: %s", exc)
+    def _fold_before(self, now: float) -> Any:
+        """Old run-log rows are folded only by a settled clock (never right after a jump)."""
+        if not self.clock.settled():
             return None
-        power = {f.name: f.power_watts or 0.0 for f in self.config.patch.fixtures}
-        return RunRecorder(runlog, self.config.site.tz, power)
-
-    def _sample_runlog(self, now: float) -> None:
-        if self.recorder is not None and self.show is not None:
-            self.show.record(self.recorder, now)
+        return fold_cutoff(now, self.config.site.tz, self.config.report.retention_days)
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _spawn(self, coroutine: Any) -> None:
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(coroutine)
-        self._tasks.append(task)
-        task.add_done_callback(lambda t: self._tasks.remove(t) if t in self._tasks else None)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _guard(self, what: str, awaitable: Any) -> None:
         """A part that fails is logged; the show goes on without it."""
@@ -398,6 +299,10 @@ class Daemon:
             raise
         except Exception as exc:
             log.error("%s failed: %s", what, exc)
+
+
+def _power(config: SiteConfig) -> dict[str, float]:
+    return {f.name: f.power_watts or 0.0 for f in config.patch.fixtures}
 
 
 async def open_outputs(config: SiteConfig) -> OutputSet:
@@ -410,31 +315,9 @@ async def close_outputs(outputs: OutputSet) -> None:
     await outputs.close()
 
 
-def load_looks(library: Any, known: dict[str, Look]) -> tuple[int, list[Look]]:
-    """Approved artworks as looks, in approval order; already loaded ones are reused."""
-    revision = library.revision()
-    looks = []
-    for record in library.approved():
-        look = known.get(record.id)
-        if look is not None and look.credit != (record.credit or ""):
-            look = replace(look, credit=record.credit or "")  # edited in the web console
-        if look is None:
-            try:
-                files = library.files(record.id)
-                palette = list(record.palette)
-                if not palette and "palette" in files:
-                    palette = read_palette_file(files["palette"])
-                look = look_from_record(record.id, record.credit, palette, files)
-            except Exception as exc:  # one broken artwork directory must not empty the show
-                log.error("artwork %s skipped: %s", record.id, exc)
-                continue
-        looks.append(look)
-    return revision, looks
-
-
 def run(config: SiteConfig) -> int:
     setup_logging()
-    # Conversions run in worker threads; with CPython's default 5 ms GIL switch interval a
-    # busy worker could hold a frame back by 5 ms, well past the jitter target.
+    # Conversions run in child processes and saves in threads; with CPython's default 5 ms GIL
+    # switch interval a busy thread could hold a frame back by 5 ms, past the jitter target.
     sys.setswitchinterval(0.0005)
     return asyncio.run(Daemon(config).run())

@@ -24,8 +24,11 @@ from PIL import Image, ImageDraw, ImageFont
 import schedules
 from controller.config import SiteConfig, load_site_config
 from controller.demo_drawings import write_demo_drawings
+from controller.liveshow import put_in_gates
 from controller.runlog import RunLog, RunRecorder, night_of
 from controller.show import Show
+from controller.showstatus import Surroundings, run_sample
+from controller.showstatus import why as why_line
 
 SIM_STEP_S = 1.0  # one engine frame per simulated second: fades and crossfades stay smooth
 SAMPLE_EVERY_S = 10.0  # run-log sampling, as the daemon does (it samples every second)
@@ -169,6 +172,7 @@ def simulate_night(
 ) -> NightResult:
     """Step the show through [start, end) with the clock injected; collect what happened."""
     result = NightResult(night_of(start, show.tz), start, end)
+    outputs = {sim.name: sim}
     pending_stills = sorted(still_times)
     last_state: str | None = None
     last_window: str | None = None
@@ -179,23 +183,30 @@ def simulate_night(
         now = start + index * step_s
         if on_step is not None:
             on_step(now)
-        show.send(show.step(now))
-        state = show.state()
+        step = show.step(now)
+        put_in_gates(step.events, outputs)
+        sim.send(step.frames.get(sim.name, {}))
+        around = Surroundings(health={sim.name: sim.health()})
+        state = show.state(now)
         artwork = show.playlist.current if state == "showing" else None
         window = show.segment(now).window
         if state != last_state:
-            result.timeline.append(TimelineEntry(now, f"{state}: {show.why()}"))
+            label = state
         elif window != last_window and window is not None:
-            result.timeline.append(TimelineEntry(now, f"window: {show.why()}"))
+            label = "window"
         elif artwork != last_artwork and artwork is not None:
-            result.timeline.append(TimelineEntry(now, f"next drawing: {show.why()}"))
+            label = "next drawing"
+        else:
+            label = ""
+        if label:
+            result.timeline.append(TimelineEntry(now, f"{label}: {why_line(show, now, around)}"))
         last_state, last_window, last_artwork = state, window, artwork
         if recorder is not None and now - last_sample >= SAMPLE_EVERY_S:
-            show.record(recorder, now)
+            recorder.sample(*run_sample(show, now, around.health))
             last_sample = now
         while pending_stills and pending_stills[0] <= now:
             moment = pending_stills.pop(0)
-            result.stills.append((moment, show.why(), sim.render((480, 360))))
+            result.stills.append((moment, why_line(show, now, around), sim.render((480, 360))))
     if recorder is not None:
         recorder.finish(end)
     return result
@@ -237,7 +248,7 @@ def run_demo(out_dir: Path, today: date | None = None) -> dict[str, Any]:
 
     from artwork import Library
     from artwork.contact_sheet import write_contact_sheet
-    from controller.daemon import load_looks
+    from controller.library_watch import load_looks
     from hardware.outputs import create_output
     from schedules.chart import render_year
 
@@ -249,8 +260,7 @@ def run_demo(out_dir: Path, today: date | None = None) -> dict[str, Any]:
     night, plan = pick_night(config, today)
     start = plan.windows[0].start.timestamp() - MARGIN.total_seconds()
     end = plan.windows[-1].end.timestamp() + MARGIN.total_seconds()
-    clock = {"now": start}
-    show = Show(config, {"sim": sim}, clock=lambda: clock["now"])
+    show = Show(config)
     show.clock_trusted = True
     show.set_library(looks, start)
     runlog_path = config.state_dir / "runlog.sqlite3"
@@ -261,15 +271,7 @@ def run_demo(out_dir: Path, today: date | None = None) -> dict[str, Any]:
     recorder = RunRecorder(runlog, config.site.tz, power)
     moments = key_moments(plan, config.show.rotation_minutes * 60.0, config.show.crossfade_seconds)
     simulation_started = time.monotonic()
-    result = simulate_night(
-        show,
-        sim,
-        start,
-        end,
-        recorder,
-        moments,
-        on_step=lambda now: clock.__setitem__("now", now),
-    )
+    result = simulate_night(show, sim, start, end, recorder, moments)
     simulation_seconds = time.monotonic() - simulation_started
     runlog.close()
     asyncio.run(sim.close())

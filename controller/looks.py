@@ -224,3 +224,25 @@ def pixel_cells(look: Look, size: tuple[int, int], fallback: RGB) -> np.ndarray:
     if image is not None and image.shape == (size[0] * size[1], 3):
         return image
     return np.tile(np.asarray(fallback, dtype=np.float64), (size[0] * size[1], 1))
+
+
+def gobo_image_for(fixture: Any, look: Look) -> Path | None:
+    """The artwork's gobo file made for exactly this fixture (kind, size, flip, keystone);
+    failing that one of its kind and size, then any gobo image."""
+    from artwork.targets import gobo_target
+
+    try:
+        exact = "gobo-" + gobo_target(
+            fixture.gobo_kind, size=fixture.gobo_size, image_mm=fixture.gobo_image_mm,
+            flip=fixture.flip, keystone=fixture.keystone,
+        ).key
+    except ValueError:
+        exact = ""
+    if exact in look.gobo_images:
+        return Path(look.gobo_images[exact])
+    prefix = f"gobo-{fixture.gobo_kind}-{fixture.gobo_size}"
+    keys = sorted(look.gobo_images)
+    for key in keys:
+        if key.startswith(prefix):
+            return Path(look.gobo_images[key])
+    return Path(look.gobo_images[keys[0]]) if keys else None

@@ -1,8 +1,9 @@
 """What must survive a restart, persisted atomically as JSON.
 
-Only technician and desk decisions live here (blackout, overrides, master,
-playlist position); everything else is recomputed from the configuration and
-the clock. Times are wall-clock epoch seconds so a reboot keeps them meaningful.
+Only technician and desk decisions live here (blackout, overrides, master, a played artwork,
+playlist position); everything else is recomputed from the configuration and the clock. Times
+are wall-clock epoch seconds so a reboot keeps them meaningful. Writing off the event loop, and
+telling a command whether it reached the disk, is controller.statesaver's job.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,15 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Played:
+    """`gobo play`: one artwork shown until `until`, lit even outside a show window."""
+
+    artwork: str
+    until: float  # epoch seconds
+    source: str
+
+
+@dataclass(frozen=True)
 class PersistedState:
     blackout: Blackout | None = None
     overrides: dict[str, Override] = field(default_factory=dict)  # by fixture name
@@ -50,14 +59,16 @@ class PersistedState:
     playlist_position: int = 0
     pinned_until: float | None = None  # `gobo play --for`: back to the rotation then
     queue: tuple[str, ...] = ()  # newly approved artworks waiting for the next slots
+    played: Played | None = None
 
     def without_expired(self, now: float) -> PersistedState:
-        """The same state with overrides past their end dropped."""
+        """The same state with overrides and a play past their end dropped."""
         live = {
             name: o for name, o in self.overrides.items() if o.until is None or o.until > now
         }
         pinned = self.pinned_until if self.pinned_until is None or self.pinned_until > now else None
-        return replace(self, overrides=live, pinned_until=pinned)
+        played = self.played if self.played is not None and self.played.until > now else None
+        return replace(self, overrides=live, pinned_until=pinned, played=played)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +88,12 @@ class PersistedState:
             "playlist_position": self.playlist_position,
             "pinned_until": self.pinned_until,
             "queue": list(self.queue),
+            "played": (
+                {"artwork": self.played.artwork, "until": self.played.until,
+                 "source": self.played.source}
+                if self.played
+                else None
+            ),
         }
 
     @classmethod
@@ -121,6 +138,13 @@ class PersistedState:
         queue = data.get("queue", [])
         if not isinstance(queue, list) or not all(isinstance(a, str) for a in queue):
             raise ValueError("queue: must be a list of artwork ids")
+        played = None
+        if data.get("played") is not None:
+            raw = _obj(data["played"], "played")
+            if not isinstance(raw.get("artwork"), str):
+                raise ValueError("played.artwork: must be an artwork id")
+            played = Played(raw["artwork"], _num(raw.get("until"), "played.until"),
+                            _str(raw, "played"))
         return cls(
             blackout=blackout,
             overrides=overrides,
@@ -129,6 +153,7 @@ class PersistedState:
             playlist_position=position,
             pinned_until=None if pinned is None else _num(pinned, "pinned_until"),
             queue=tuple(queue),
+            played=played,
         )
 
 
@@ -193,35 +218,3 @@ def save_state(path: Path, state: PersistedState) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-
-
-class CoalescingSaver:
-    """Saves a change at once, but at most once per `interval`: a desk fader sends tens of
-    /gobo/master messages a second, and an fsync for each would stall the frame loop on an SD
-    card. A change inside the interval waits for `flush()` (the daemon calls it every second
-    and at shutdown), so at most `interval` of fader travel can be lost to a crash.
-    """
-
-    def __init__(
-        self, path: Path, interval: float = 1.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.path = path
-        self.interval = interval
-        self.clock = clock
-        self._last_save = -math.inf
-        self._pending: PersistedState | None = None
-
-    def __call__(self, state: PersistedState) -> None:
-        if self.clock() - self._last_save >= self.interval:
-            self._write(state)
-        else:
-            self._pending = state
-
-    def flush(self) -> None:
-        if self._pending is not None:
-            self._write(self._pending)
-
-    def _write(self, state: PersistedState) -> None:
-        self._pending = None
-        self._last_save = self.clock()
-        save_state(self.path, state)

@@ -91,7 +91,7 @@ class TinyShow:
         self.durations[fixture] = duration_s
         return {"fixture": fixture, "values": self.overrides[fixture], "duration_s": duration_s}
 
-    def identify(self, fixture: str, seconds: float) -> None:
+    def identify(self, fixture: str, seconds: float, source: str = "gobo identify") -> None:
         if fixture not in PATCH:
             raise ValueError(f"unknown fixture {fixture!r}")
         self.identified.append((fixture, seconds))
@@ -125,6 +125,9 @@ class TinyShow:
 
     def fixture_attributes(self) -> dict[str, tuple[str, ...]]:
         return {name: attrs for name, (_, attrs) in PATCH.items()}
+
+    async def settled(self) -> None:
+        """Nothing to save: this show keeps its state in memory only."""
 
     def monitor(self, universe: int | None) -> dict[str, list[int]]:
         frame = [0] * 512

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from controller.clock import ClockTrust, JumpDetector
+from controller.clock import ClockTrust, ClockWatch, JumpDetector
 
 NOW_2026 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC).timestamp()
 STALE_2019 = datetime(2019, 2, 14, 10, 0, tzinfo=UTC).timestamp()
@@ -42,3 +43,33 @@ def test_jump_forward_and_back_reported_once_and_slew_ignored() -> None:
     offset[0] -= 30.0
     assert -31 < (detector.check() or 0) < -29
     assert len(jumps) == 2 and jumps[0] > 0 > jumps[1]
+
+
+def test_a_jump_unsettles_the_clock_until_time_sync_confirms_it(tmp_path: Path) -> None:
+    """Nothing irreversible (folding the run log) by a clock three years ahead."""
+    timesync = tmp_path / "timesync"
+    timesync.mkdir()
+    flag = timesync / "synchronized"
+    flag.touch()
+    os.utime(flag, (NOW_2026, NOW_2026))
+    offset = [0.0]
+    trust = ClockTrust(timesync_dir=timesync, wall=lambda: NOW_2026 + offset[0])
+    jumps: list[float] = []
+    changes: list[bool] = []
+
+    def still() -> float:  # monotonic time stands still: every wall step is a jump
+        return 0.0
+
+    watch = ClockWatch(trust, changes.append, jumps.append, monotonic=still)
+    assert watch.settled()
+    offset[0] = 3 * 365 * 86400.0
+    watch.check()
+    assert len(jumps) == 1 and jumps[0] > 0 and changes == []
+    assert watch.trusted and not watch.settled()
+    os.utime(flag, (NOW_2026 + offset[0] + 5, NOW_2026 + offset[0] + 5))  # timesyncd agrees
+    assert watch.settled()
+    without = ClockWatch(ClockTrust(timesync_dir=tmp_path / "none", wall=trust.wall),
+                         changes.append, jumps.append, monotonic=still)
+    offset[0] += 60.0
+    without.check()
+    assert not without.settled()  # no time sync to confirm it: unsettled until a restart

@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from controller.config import load_site_config
-from controller.daemon import load_looks
 from controller.demo import pick_night, simulate_night
+from controller.library_watch import load_looks
 from controller.report import build_report
 from controller.runlog import RunLog, RunRecorder
 from controller.show import Show
@@ -106,8 +106,7 @@ def test_accelerated_night_report_matches_an_independent_integral(
     start = plan.windows[0].start.timestamp() - 600
     end = plan.windows[-1].end.timestamp() + 600
     outage = (start + 3 * 3600, start + 3 * 3600 + 900)  # the output is gone for 15 minutes
-    clock = {"now": start}
-    show = Show(config, {"sim": sim}, clock=lambda: clock["now"])
+    show = Show(config)
     show.clock_trusted = True
     show.set_library(looks, start)
     log = RunLog(tmp_path / "runlog.sqlite3")
@@ -121,7 +120,6 @@ def test_accelerated_night_report_matches_an_independent_integral(
 
     def observe(now: float) -> None:
         nonlocal previous
-        clock["now"] = now
         if now == outage[0]:
             asyncio.run(sim.close())
         elif now == outage[1]:
@@ -135,7 +133,7 @@ def test_accelerated_night_report_matches_an_independent_integral(
                 average = (previous.get(name, 0.0) + current.get(name, 0.0)) / 2
                 expected_wh[name] += watts * average * step / 3600
         previous = current
-        if show.state() == "showing" and (not shown or shown[-1] != show.playlist.current):
+        if show.state(now) == "showing" and (not shown or shown[-1] != show.playlist.current):
             shown.append(show.playlist.current or "")
 
     simulate_night(show, sim, start, end, recorder, step_s=step, on_step=observe)

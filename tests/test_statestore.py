@@ -1,19 +1,22 @@
-"""Persisted show state: atomic JSON, tolerant load."""
+"""Persisted show state: atomic JSON, tolerant load; the saver off the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
 
 import pytest
 
+from controller import statesaver
+from controller.statesaver import StateNotSaved, StateSaver
 from controller.statestore import (
     STATE_FILE,
     Blackout,
-    CoalescingSaver,
     Override,
     PersistedState,
+    Played,
     load_state,
     save_state,
 )
@@ -30,6 +33,7 @@ def sample() -> PersistedState:
         current_artwork="cat-42",
         playlist_position=7,
         pinned_until=1_795_000_900.0,
+        played=Played("cat-42", 1_795_000_800.0, "gobo play (anna)"),
     )
 
 
@@ -84,21 +88,88 @@ def test_expired_overrides_and_pin_are_dropped() -> None:
     state = sample().without_expired(now=1_795_000_700.0)
     assert set(state.overrides) == {"wash"}  # gobo-1 ended at ...600, wash has no end
     assert state.pinned_until == 1_795_000_900.0
+    assert state.played == sample().played
     later = sample().without_expired(now=1_795_001_000.0)
     assert later.pinned_until is None and later.blackout == sample().blackout
+    assert later.played is None
 
 
-def test_coalescing_saver_writes_a_burst_once_and_the_last_value_on_flush(tmp_path: Path) -> None:
-    """A fader's 50 master values in one second: the first saved at once, the last at flush."""
-    path = tmp_path / "show-state.json"
-    clock = {"now": 100.0}
-    saver = CoalescingSaver(path, interval=1.0, clock=lambda: clock["now"])
-    for step in range(50):
-        clock["now"] = 100.0 + step * 0.02
-        saver(PersistedState(master=step / 49))
-    assert load_state(path).master == 0.0  # the other 49 wait: no fsync per fader step
-    saver.flush()
-    assert load_state(path).master == 1.0
-    clock["now"] = 105.0
-    saver(PersistedState(master=0.3))  # a lone change after a quiet spell is saved at once
-    assert load_state(path).master == 0.3
+def run_saver(path: Path, scenario, **options) -> None:
+    """The saver's writer task running while `scenario(saver)` submits and waits."""
+
+    async def main() -> None:
+        saver = StateSaver(path, **options)
+        task = asyncio.create_task(saver.run())
+        try:
+            await scenario(saver)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(main())
+
+
+def test_durable_returns_once_the_state_is_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / STATE_FILE
+
+    async def scenario(saver: StateSaver) -> None:
+        saver.submit(PersistedState(master=0.4))
+        await saver.durable()
+        assert load_state(path).master == 0.4
+        saver.submit(sample())
+        await saver.durable()
+        assert load_state(path) == sample()
+        assert saver.problem is None
+
+    run_saver(path, scenario)
+
+
+def test_a_fader_burst_is_written_a_few_times_and_its_last_value_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """50 master values from a desk: not 50 fsyncs, and the last one reaches the disk alone."""
+    path = tmp_path / STATE_FILE
+    writes: list[float] = []
+
+    def counted(where: Path, state: PersistedState) -> None:
+        writes.append(state.master)
+        save_state(where, state)
+
+    monkeypatch.setattr(statesaver, "save_state", counted)
+
+    async def scenario(saver: StateSaver) -> None:
+        for step in range(50):
+            saver.submit(PersistedState(master=step / 49), fader=True)
+            await asyncio.sleep(0.005)
+        while load_state(path).master != 1.0:  # no durable(): the writer gets there itself
+            await asyncio.sleep(0.05)
+
+    run_saver(path, scenario, fader_interval=0.5)
+    assert writes[-1] == 1.0 and len(writes) <= 4
+
+
+def test_a_failed_save_is_reported_retried_and_cleared(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "state"
+    blocked.write_text("a file where the state directory should be")
+    path = blocked / STATE_FILE
+
+    async def scenario(saver: StateSaver) -> None:
+        saver.submit(PersistedState(master=0.2))
+        with pytest.raises(StateNotSaved, match=r"File exists|Not a directory"):
+            await saver.durable()
+        assert saver.problem in ("File exists", "Not a directory")
+        saver.submit(PersistedState(master=0.3))  # still failing: said again, logged once
+        with pytest.raises(StateNotSaved):
+            await saver.durable()
+        blocked.unlink()  # the technician frees the path; the retry saves the newest state
+        while saver.problem is not None:
+            await asyncio.sleep(0.05)
+        assert load_state(path).master == 0.3
+
+    with caplog.at_level(logging.INFO, logger="gobo.state"):
+        run_saver(path, scenario, retry_interval=0.1)
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("cannot save the show state" in line for line in lines) == 1
+    assert any("saved again" in line for line in lines)
