@@ -17,9 +17,11 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from controller.config import OscSettings, parse_site_config
 from controller.control_server import ControlServer
+from controller.liveshow import LiveShow
 from controller.looks import Look
 from controller.osc import OscServer
 from controller.show import Show
+from controller.statesaver import StateSaver
 from hardware.outputs.simulated import SimulatedOutput
 
 WARM = (1.0, 0.5, 0.25)  # one colour: the look does not drift, every emitter is lit
@@ -42,20 +44,23 @@ NOW = datetime(2026, 11, 27, 20, 0, tzinfo=ZoneInfo("Europe/Helsinki")).timestam
 SENDER = ("127.0.0.1", 9)
 
 
-class LiveShow:
-    """A Show at a fixed instant with a simulated output whose DMX we decode."""
+class Rig:
+    """The running show (LiveShow around the Show core) at a fixed instant, with a simulated
+    output whose DMX we decode."""
 
     def __init__(self, tmp_path: Path) -> None:
         config = parse_site_config(SITE, tmp_path / "site.toml")
         self.output = SimulatedOutput(config.patch.outputs[0], config.patch.fixtures)
-        self.show = Show(config, {"sim": self.output}, clock=lambda: NOW)
-        self.show.set_library(
+        self.show = Show(config)
+        self.saver = StateSaver(tmp_path / "show-state.json")
+        self.live = LiveShow(self.show, self.saver, {"sim": self.output}, clock=lambda: NOW)
+        self.live.react(self.show.set_library(
             [Look("aaaa00000000", "Aino", (WARM,)), Look("bbbb00000000", "Eero", (WARM,))], NOW
-        )
-        self.osc = OscServer(OscSettings("127.0.0.1", 0, ("127.0.0.1",)), self.show)
+        ))
+        self.osc = OscServer(OscSettings("127.0.0.1", 0, ("127.0.0.1",)), self.live)
 
     def values(self) -> dict[str, dict[str, Any]]:
-        self.show.send(self.show.step(NOW + 30))  # past the crossfade: one look, steady
+        self.live.send(self.live.step(NOW + 30))  # past the crossfade: one look, steady
         return self.output.values()
 
     def decisions(self) -> tuple[Any, ...]:
@@ -115,17 +120,17 @@ def corpus(seed: int) -> list[bytes]:
 
 
 def test_truncated_and_fuzzed_datagrams_change_nothing(tmp_path: Path) -> None:
-    live = LiveShow(tmp_path)
+    live = Rig(tmp_path)
     show = live.show
-    show.set_master(0.7, "gobo master")
-    show.set_override("wash", {"intensity": 0.4}, None, "gobo set")
-    show.next("gobo next")
+    live.live.set_master(0.7, "gobo master")
+    live.live.set_override("wash", {"intensity": 0.4}, None, "gobo set")
+    live.live.next("gobo next")
     broken = corpus(20_000)
 
     async def main() -> None:
         async with live.osc as server:
             for blackout in (False, True):  # a cut resume must not clear a blackout either
-                show.blackout(blackout, "gobo blackout")
+                live.live.blackout(blackout, "gobo blackout")
                 before, dmx = live.decisions(), live.values()
                 counts = server.stats()
                 for index, data in enumerate(broken):
@@ -166,7 +171,7 @@ async def until(condition: Any, what: str, timeout: float = 10.0) -> None:
 
 
 def test_one_attribute_override_keeps_the_rest_of_the_look(tmp_path: Path) -> None:
-    live = LiveShow(tmp_path)
+    live = Rig(tmp_path)
     scheduled = live.values()
     assert all(scheduled["wash"][a] > 0.2 for a in ("intensity", "red", "green", "blue"))
     live.osc.datagram(message("/gobo/fixture/wash/green", 0.75), SENDER)
@@ -176,20 +181,27 @@ def test_one_attribute_override_keeps_the_rest_of_the_look(tmp_path: Path) -> No
         k: v for k, v in scheduled["wash"].items() if k != "green"
     }
     # `gobo set` goes through the control socket's handler to the same merge
-    control = ControlServer(tmp_path / "unused.sock", None, live.show)
-    answer = control.handle_request(
-        {"cmd": "set", "fixture": "proj-a", "values": {"blue": 0.125}, "source": "gobo set"}
-    )
+    control = ControlServer(tmp_path / "unused.sock", None, live.live)
+
+    async def set_blue() -> dict[str, Any]:  # answered once saved: the saver must run
+        writer = asyncio.create_task(live.saver.run())
+        try:
+            return await control.handle_request({"cmd": "set", "fixture": "proj-a",
+                                                 "values": {"blue": 0.125}, "source": "gobo set"})
+        finally:
+            writer.cancel()
+
+    answer = asyncio.run(set_blue())
     assert answer["ok"], answer
     values = live.values()
     assert values["proj-a"] == {**scheduled["proj-a"], "blue": values["proj-a"]["blue"]}
     assert round(values["proj-a"]["blue"] * 255) == round(0.125 * 255)
     assert values["proj-b"] == scheduled["proj-b"] and values["wash"] == wash
-    assert live.show.state() == "override"
+    assert live.show.state(NOW) == "override"
 
 
 def test_fixture_name_patterns_over_the_patch(tmp_path: Path) -> None:
-    live = LiveShow(tmp_path)
+    live = Rig(tmp_path)
     scheduled = live.values()
     osc = live.osc
     osc.datagram(message("/gobo/fixture/proj-?/white", 0.0), SENDER)
