@@ -21,6 +21,7 @@ import artwork
 import hardware
 import schedules
 from controller.report import ReportSettings
+from controller.web.settings import WebSettings, parse_web
 from siteconfig import ConfigError, Table
 
 DEFAULT_CONFIG = Path("/etc/gobo/site.toml")
@@ -75,6 +76,7 @@ class SiteConfig:
     schedule: schedules.Rules
     artwork: artwork.Settings
     report: ReportSettings
+    web: WebSettings  # read by `gobo web`, a process beside the daemon
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -141,6 +143,7 @@ def _parse(data: dict[str, Any], path: Path | None) -> SiteConfig:
         group=control_table.text("group", "") or None,
     )
     control_table.close()
+    artwork_settings = artwork.parse_settings(root.table("artwork"))
     config = SiteConfig(
         path=path,
         site=site,
@@ -151,8 +154,9 @@ def _parse(data: dict[str, Any], path: Path | None) -> SiteConfig:
         show=_parse_show(root.table("show")),
         patch=hardware.parse_patch(root.tables("output"), root.tables("fixture"), base_dir),
         schedule=schedules.parse_rules(root.table("schedule"), base_dir),
-        artwork=artwork.parse_settings(root.table("artwork")),
+        artwork=artwork_settings,
         report=_parse_report(root.table("report")),
+        web=parse_web(root.table("web"), base_dir, artwork_settings.max_file_mb),
     )
     root.close()
     return config

@@ -13,14 +13,14 @@ from controller.config import ConfigError, parse_site_config
 from controller.web.i18n import choose
 from controller.web.metrics import Snapshot, exposition
 from controller.web.sessions import LoginThrottle, Sessions, csrf_ok
-from controller.web.settings import WebSettings, web_settings
+from controller.web.settings import WebSettings
 from controller.web.uploads import credit_folder
 
 SITE = {"site": {"latitude": 61.5, "longitude": 23.76}}
 
 
 def settings(web: dict[str, object]) -> WebSettings:
-    return web_settings(parse_site_config({**SITE, "web": web}, Path("/etc/gobo/site.toml")))
+    return parse_site_config({**SITE, "web": web}, Path("/etc/gobo/site.toml")).web
 
 
 def test_web_settings_defaults_and_values() -> None:
@@ -43,11 +43,19 @@ def test_web_settings_defaults_and_values() -> None:
         ({"upload_max_mb": 0}, "web.upload_max_mb: 0 is outside"),
         ({"trusted_proxies": ["nginx"]}, "web.trusted_proxies[0]: 'nginx' is not an IP address"),
         ({"lisen": "1"}, "web.lisen: unknown key"),
+        ({"login_attempts": 2.5}, "web.login_attempts: must be a whole number"),
     ],
 )
 def test_web_settings_errors_name_the_key(web: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         settings(web)
+
+
+def test_a_typo_in_web_is_named_with_the_nearest_key() -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings({"lisen": "127.0.0.1:8080"})
+    assert str(caught.value) == "/etc/gobo/site.toml: web.lisen: unknown key (did you mean " \
+        "'listen'?)"
 
 
 def test_sessions_expire_and_csrf_is_compared_exactly() -> None:

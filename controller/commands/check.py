@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from controller.commands.common import (
-    UsageError,
     add_json_option,
     load_config,
     new_command,
@@ -27,14 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from controller.config import ConfigError
-    from controller.web.settings import web_settings
-
-    config = load_config(args)
-    try:
-        web_settings(config)  # [web] is read by `gobo web`; a mistake shows here first
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    config = load_config(args)  # [web] too: read by `gobo web`, a mistake shows here first
     warnings = list(config.patch.warnings)
     nodes = _nodes(args, config.patch, warnings)
     summary = {

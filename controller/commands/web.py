@@ -54,16 +54,10 @@ def _store(args: argparse.Namespace) -> UserStore:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from controller.config import ConfigError
     from controller.web.server import serve
-    from controller.web.settings import web_settings
 
     config = load_config(args)
-    try:
-        settings = web_settings(config)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    return serve(config, settings)
+    return serve(config, config.web)
 
 
 def _password(from_stdin: bool) -> str:
