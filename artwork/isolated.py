@@ -5,11 +5,12 @@ Decoding and converting one drawing takes hundreds of MB for a moment (a 40 MP P
 stay for months, over the unit's MemoryMax. So the daemon's library runs each conversion as
 `python -m artwork.isolated`: a fresh process with RLIMIT_DATA at `[artwork]
 conversion_memory_mb`, an OOM score that makes the kernel pick it before the daemon, a time
-limit, and no way to outlive the daemon. It writes its files and answers with the Conversion as
-JSON on stdout (nothing a child that read untrusted input sends is unpickled). A conversion
-that runs out of memory is refused in plain words; the daemon never holds a decoded image.
+limit, and no way to outlive the daemon. One runs at a time (inbox and patch changes alike), so
+the unit's MemoryMax covers the daemon and one conversion. The child writes its files and
+answers with the Conversion as JSON on stdout (nothing a child that read untrusted input sends
+is unpickled). A conversion that runs out of memory is refused in plain words; the daemon never
+holds a decoded image.
 """
-
 from __future__ import annotations
 
 import ctypes
@@ -21,6 +22,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ _CHILD_ENV = {
     "OMP_NUM_THREADS": "1",
 }
 _PR_SET_PDEATHSIG = 1
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class ConversionFailed(RuntimeError):
@@ -56,12 +59,13 @@ def in_child(
     request = pickle.dumps((func.__module__, func.__qualname__,
                             (Path(source), Path(out_dir), tuple(targets), settings)))
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "artwork.isolated", str(limit_mb * 1024 * 1024),
-             str(os.getpid())],
-            input=request, capture_output=True, timeout=TIMEOUT_S,
-            env={**os.environ, **_CHILD_ENV},
-        )
+        with _ONE_AT_A_TIME:
+            done = subprocess.run(
+                [sys.executable, "-m", "artwork.isolated", str(limit_mb * 1024 * 1024),
+                 str(os.getpid())],
+                input=request, capture_output=True, timeout=TIMEOUT_S,
+                env={**os.environ, **_CHILD_ENV},
+            )
     except subprocess.TimeoutExpired:
         raise RejectedDrawing(
             f"took longer than {TIMEOUT_S / 60:g} minutes to convert: send a smaller image"

@@ -48,19 +48,6 @@ def put_in_gates(events: Iterable[Event], outputs: Mapping[str, Any]) -> None:
                 output.set_gobo_image(event.fixture, event.slot, event.image)
 
 
-def live_picture(frames: Frames, gates: Mapping[tuple[str, int | None], Path | None]) -> dict:
-    """The frame being sent and the images in the gobo gates, for a picture of the site drawn
-    elsewhere (the web console's /live.png) with the simulated output's renderer."""
-    return {
-        "frames": {
-            output: {str(number): data.hex() for number, data in universes.items()}
-            for output, universes in frames.items()
-        },
-        "gates": [[fixture, slot, str(path) if path else None]
-                  for (fixture, slot), path in gates.items()],
-    }
-
-
 class LiveShow:
     def __init__(
         self,
@@ -161,7 +148,16 @@ class LiveShow:
         return {name: fixture.attributes for name, fixture in self.show.fixtures.items()}
 
     def live(self) -> dict[str, Any]:
-        return live_picture(self.show.last_frames, self.gate_images)
+        """The frame being sent and the images in the gobo gates, for a picture of the site
+        drawn elsewhere (the web console's /live.png) with the simulated output's renderer."""
+        return {
+            "frames": {
+                output: {str(number): data.hex() for number, data in universes.items()}
+                for output, universes in self.show.last_frames.items()
+            },
+            "gates": [[fixture, slot, str(path) if path else None]
+                      for (fixture, slot), path in self.gate_images.items()],
+        }
 
     def monitor(self, universe: int | None) -> dict[str, list[int]]:
         return {
