@@ -253,7 +253,7 @@ class Show:
             case Identify(fixture, seconds, source):
                 self._fixture(fixture)
                 if not 0 < seconds <= MAX_IDENTIFY_S:
-                    raise ValueError(f"identify: give 1 s to {MAX_IDENTIFY_S / 60:g} minutes, "
+                    raise ValueError(f"identify: for up to {MAX_IDENTIFY_S / 60:g} minutes, "
                                      f"not {seconds:g} s")
                 self.identifying[fixture] = (now + seconds, source)
                 events.append(Noted(f"identify {fixture} for {seconds:g}s by {source}"))

@@ -164,7 +164,7 @@ def test_the_run_log_after_a_crash_ends_the_showing_at_its_last_sample(
 
 def test_identify_is_bounded_and_shown(running: Site) -> None:
     client = ControlClient(running.root / "state" / "control.sock")
-    with pytest.raises(ControlError, match="identify: give 1 s to 10 minutes, not 1e\\+300 s"):
+    with pytest.raises(ControlError, match=r"identify: for up to 10 minutes, not 1e\+300 s"):
         client.request("identify", fixture="wash", seconds=1e300)
     assert running.status()["identify"] == {}
     assert running.gobo("identify", "wash", "--for", "5m").returncode == 0
