@@ -99,8 +99,8 @@ class Daemon:
             await self.control.start()
         except (ControlError, OSError) as exc:
             log.error("cannot open the control socket: %s", exc)
-            await self.recorder.close(time.time())
             return 1
+        self.recorder.start()
         self.live.outputs = await open_outputs(config)
         self.show.clock_trusted = self.clock.trusted
         self._spawn(self.saver.run())

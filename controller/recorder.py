@@ -39,6 +39,10 @@ class RunLogService:
         self._power = dict(power)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._work, name="gobo-runlog", daemon=True)
+
+    def start(self) -> None:
+        """Open the run log (closing what a crash left open) and write from now on: only once
+        this daemon owns the site (a second one refused at the socket must not touch it)."""
         self._thread.start()
 
     # -- called on the event loop: queue and return ----------------------------------------
@@ -75,6 +79,8 @@ class RunLogService:
 
     async def close(self, ts: float) -> None:
         """The last interval counts; then the thread ends."""
+        if not self._thread.is_alive():
+            return
         self._queue.put(("finish", ts))
         self._queue.put(_STOP)
         await asyncio.to_thread(self._thread.join, 10.0)
