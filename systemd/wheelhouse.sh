@@ -50,7 +50,7 @@ pip=("$work/venv/bin/pip" --disable-pip-version-check --quiet)
 rm -f "$DIR"/gobo_controller-*.whl "$STAMP"
 # Built from a copy: setuptools' build/ in a checkout can still hold modules deleted since.
 mkdir "$work/source"
-cp -r "$SOURCE"/{pyproject.toml,README.md,controller,artwork,schedules,hardware} "$work/source/"
+cp -r "$SOURCE"/{pyproject.toml,README.md,controller,artwork,schedules,hardware,siteconfig} "$work/source/"
 "${pip[@]}" wheel --no-deps --wheel-dir "$DIR" "$work/source"
 # Bookworm's glibc is 2.36, which runs manylinux wheels for any glibc from 2.17 (manylinux2014)
 # on; pip wants each of those tags named.
