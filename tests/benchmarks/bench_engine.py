@@ -1,12 +1,19 @@
 """Show engine benchmarks (run by hand, prints figures):
 
-    .venv/bin/python tests/benchmarks/bench_engine.py [--jitter-seconds 60] [--artworks 200]
+    .venv/bin/python tests/benchmarks/bench_engine.py [--jitter-seconds 60]
+        [--artworks 10,200,1000] [--library DIR] [--engine-only]
 
 1. engine time per frame (render_frame + FrameAssembler.assemble) for the demo-like site and
    for a 32-universe site, steady and during a crossfade; target < 2 ms;
-2. frame jitter of a running `gobo daemon` measured by an external receiver: a UDP listener on
-   127.0.0.1 timestamping the ArtDmx packets; target p99 < 2 ms;
-3. daemon RSS with N artworks in the library; target <= 80 MB.
+2. frame jitter of a running `gobo daemon` measured by an external receiver (a UDP listener on
+   127.0.0.1 timestamping the ArtDmx packets) with 10, 200 and 1,000 approved artworks, quiet
+   and busy (a technician's durable commands ten a second, each saved before it answers, and a
+   drawing converted in the inbox); target p99 < 2 ms;
+3. daemon RSS with N artworks in the library (target <= 80 MB), and before and after a 40 MP
+   file (a 116 KB PNG of 6320 x 6320 black pixels) goes through the inbox: the conversion runs
+   in a child process, so the daemon's own RSS stays under 120 MB.
+
+--library DIR keeps the generated library between runs (1,000 conversions take minutes).
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 
@@ -30,6 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 import hardware  # noqa: E402
+from controller.control import ControlClient  # noqa: E402
 from controller.engine import EngineState, Scene, render_frame  # noqa: E402
 from controller.looks import Look  # noqa: E402
 from hardware.frames import FrameAssembler  # noqa: E402
@@ -167,39 +177,110 @@ level = 1.0
     return config
 
 
-def fill_library(root: Path, config_path: Path, count: int) -> None:
-    """Small generated drawings through the library's real ingest (conversion included)."""
+def drawing(n: int, path: Path) -> None:
     from PIL import Image, ImageDraw
 
+    image = Image.new("RGB", (400, 300), "white")
+    draw = ImageDraw.Draw(image)
+    hue = (n * 47) % 255
+    draw.ellipse((60 + n % 50, 40, 300, 260 - n % 40), outline=(hue, 80, 255 - hue), width=12)
+    draw.line((40, 280 - n % 30, 360, 30 + n % 60), fill=(255 - hue, hue, 60), width=10)
+    draw.text((20 + n % 200, 20), str(n), fill=(0, 0, 0))
+    image.save(path)
+
+
+def _add(args: tuple[Path, Path, int]) -> None:
     from artwork.library import Library
     from controller.artwork_targets import targets_for_patch
     from controller.config import load_site_config
 
+    config_path, drawings, n = args
     config = load_site_config(config_path)
-    library = Library(config.state_dir)
-    targets = targets_for_patch(config.patch)
+    path = drawings / f"drawing-{n:04d}.png"
+    drawing(n, path)
+    Library(config.state_dir).add(path, f"bench {n}", targets_for_patch(config.patch),
+                                  config.artwork)
+
+
+def fill_library(root: Path, config_path: Path, count: int) -> None:
+    """Generated drawings through the library's real ingest (conversion included), two at a
+    time; a library kept with --library only gets the ones it lacks."""
+    from artwork.library import Library
+    from controller.config import load_site_config
+
+    library = Library(load_site_config(config_path).state_dir)
+    have = len(library.list())
     drawings = root / "drawings"
-    drawings.mkdir()
-    for n in range(count):
-        image = Image.new("RGB", (400, 300), "white")
-        draw = ImageDraw.Draw(image)
-        hue = (n * 47) % 255
-        draw.ellipse((60 + n % 50, 40, 300, 260 - n % 40), outline=(hue, 80, 255 - hue), width=12)
-        draw.line((40, 280 - n % 30, 360, 30 + n % 60), fill=(255 - hue, hue, 60), width=10)
-        draw.text((20 + n % 200, 20), str(n), fill=(0, 0, 0))
-        path = drawings / f"drawing-{n:03d}.png"
-        image.save(path)
-        library.add(path, f"bench {n}", targets, config.artwork)
+    drawings.mkdir(exist_ok=True)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_add, [(config_path, drawings, n) for n in range(have, count)]))
 
 
-def rss_mb(pid: int) -> float:
+def approve_first(config_path: Path, count: int) -> None:
+    """Exactly `count` approved artworks (the rest retired), in their first order."""
+    from artwork.library import Library
+    from controller.config import load_site_config
+
+    library = Library(load_site_config(config_path).state_dir)
+    for index, record in enumerate(library.list()):
+        wanted = "approved" if index < count else "retired"
+        if record.status != wanted:
+            library.set_status(record.id, wanted)
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return math.nan
 
 
-def daemon_figures(seconds: float, artworks: int) -> None:
+def gobo(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "controller", "--config", str(config), *args],
+                          capture_output=True, text=True, timeout=30)
+
+
+def busy(config: Path, inbox: Path, stop: threading.Event) -> int:
+    """Durable commands (each saved before it answers) and a conversion in the inbox."""
+    n = 10_000 + int(time.time()) % 100_000  # a drawing the library has not seen: converted
+    drawing(n, inbox / f"busy-{n}.png")
+    client = ControlClient(config.parent / "state" / "control.sock")
+    commands = 0
+    while not stop.is_set():
+        client.request("master", level=0.5 + (commands % 10) / 20, source="bench")
+        commands += 1
+        time.sleep(0.1)
+    return commands
+
+
+def jitter(receiver: socket.socket, seconds: float) -> list[float]:
+    stamps = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        data = receiver.recv(1024)
+        if data[:8] == b"Art-Net\x00" and data[8:10] == b"\x00\x50":
+            stamps.append(time.monotonic())
+    period = 1 / 40
+    # An output sends a universe only when it changed (plus keep-alives), so a packet may skip
+    # frames: jitter is each interval's distance from the nearest whole number of periods.
+    return sorted(abs(i - round(i / period) * period) * 1000
+                  for i in (b - a for a, b in pairwise(stamps)))
+
+
+def start_daemon(config: Path, root: Path) -> subprocess.Popen[bytes]:
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "controller", "daemon", "--config", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+    )
+    deadline = time.monotonic() + 30
+    while gobo(config, "status").returncode != 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the daemon did not answer")
+        time.sleep(0.2)
+    return daemon
+
+
+def daemon_figures(seconds: float, sizes: list[int], library_dir: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         port = free_port(socket.SOCK_DGRAM)
@@ -207,60 +288,82 @@ def daemon_figures(seconds: float, artworks: int) -> None:
         receiver.bind(("127.0.0.1", port))
         receiver.settimeout(2.0)
         config = write_site(root, port)
+        if library_dir is not None:
+            library_dir.mkdir(parents=True, exist_ok=True)
+            (root / "state").symlink_to(library_dir.resolve())
         started = time.perf_counter()
-        fill_library(root, config, artworks)
-        print(f"library: {artworks} artworks added in {time.perf_counter() - started:.1f} s")
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "controller", "daemon", "--config", str(config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
-        )
-        try:
-            stamps = []
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and len(stamps) < 40:  # warm up
-                receiver.recv(1024)
-                stamps.append(time.monotonic())
-            stamps = []
-            end = time.monotonic() + seconds
-            while time.monotonic() < end:
-                data = receiver.recv(1024)
-                if data[:8] == b"Art-Net\x00" and data[8:10] == b"\x00\x50":
-                    stamps.append(time.monotonic())
-            status = json.loads(subprocess.run(
-                [sys.executable, "-m", "controller", "--config", str(config), "status", "--json"],
-                capture_output=True, text=True, timeout=10,
-            ).stdout)
-            rss = rss_mb(daemon.pid)
-        finally:
-            daemon.terminate()
-            daemon.wait(timeout=10)
-    period = 1 / 40
-    span = stamps[-1] - stamps[0]
-    # An output sends a universe only when it changed (plus keep-alives), so a packet may skip
-    # frames: jitter is each interval's distance from the nearest whole number of periods.
-    intervals = [b - a for a, b in pairwise(stamps)]
-    jitter = sorted(abs(i - round(i / period) * period) * 1000 for i in intervals)
-    print(f"receiver: {len(stamps)} ArtDmx packets in {span:.1f} s ({(len(stamps) - 1) / span:.2f}"
-          f" Hz, frames with no change are not resent); interval jitter p50 "
-          f"{statistics.median(jitter):.2f} ms, p99 {jitter[int(0.99 * len(jitter))]:.2f} ms,"
-          f" max {jitter[-1]:.2f} ms")
-    frame = status.get("frame", {})
-    print(f"daemon's own stats: {frame.get('fps')} fps, {frame.get('late')} late, "
-          f"jitter p99 {frame.get('jitter_p99_ms')} ms, max {frame.get('jitter_max_ms')} ms; "
-          f"state {status.get('state')} ({status.get('playlist', {}).get('approved')} approved)")
-    print(f"daemon RSS with {artworks} artworks: {rss:.1f} MB")
+        fill_library(root, config, max(sizes))
+        print(f"library: {max(sizes)} artworks ready in {time.perf_counter() - started:.1f} s")
+        for size in sizes:
+            approve_first(config, size)
+            daemon = start_daemon(config, root)
+            try:
+                jitter(receiver, 2.0)  # warm up: the library loaded, the first slot shown
+                quiet = jitter(receiver, seconds)
+                rss = rss_mb(daemon.pid)
+                stop = threading.Event()
+                with ThreadPoolExecutor(1) as pool:
+                    load = pool.submit(busy, config, root / "inbox", stop)
+                    loaded = jitter(receiver, seconds)
+                    stop.set()
+                    commands = load.result()
+                status = json.loads(gobo(config, "status", "--json").stdout)
+            finally:
+                daemon.terminate()
+                daemon.wait(timeout=10)
+            for label, figures in (("quiet", quiet), (f"busy ({commands} saved commands, "
+                                                      "1 conversion)", loaded)):
+                print(f"{size:5d} artworks, {label}: wire jitter p50 "
+                      f"{statistics.median(figures):.2f} ms, p99 "
+                      f"{figures[int(0.99 * len(figures))]:.2f} ms, max {figures[-1]:.2f} ms "
+                      f"({len(figures) + 1} packets)")
+            frame = status.get("frame", {})
+            print(f"      daemon's own loop: {frame.get('fps')} fps, {frame.get('late')} late, "
+                  f"jitter p99 {frame.get('jitter_p99_ms')} ms; "
+                  f"{status.get('playlist', {}).get('approved')} approved; RSS {rss:.1f} MB")
+        memory_figures(config, root)
+
+
+def memory_figures(config: Path, root: Path) -> None:
+    """Daemon RSS before and after a 40 MP file goes through its inbox."""
+    from PIL import Image
+
+    approve_first(config, 10)
+    daemon = start_daemon(config, root)
+    try:
+        time.sleep(3)
+        before = rss_mb(daemon.pid)
+        staged = root / "black.png.part"
+        Image.new("RGB", (6320, 6320), (0, 0, 0)).save(staged, format="PNG")
+        size_kb = staged.stat().st_size / 1024
+        os.rename(staged, root / "inbox" / "black.png")
+        deadline = time.monotonic() + 300
+        while (root / "inbox" / "black.png").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)
+        after, peak = rss_mb(daemon.pid), rss_mb(daemon.pid, "VmHWM")
+        reasons = list((root / "inbox" / "rejected").glob("*.reason.txt"))
+        outcome = reasons[0].read_text().splitlines()[0] if reasons else "accepted"
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+    print(f"40 MP file ({size_kb:.0f} KB PNG, 6320x6320) through the inbox: daemon RSS "
+          f"{before:.1f} MB before, {after:.1f} MB after, peak {peak:.1f} MB; {outcome}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jitter-seconds", type=float, default=60.0)
-    parser.add_argument("--artworks", type=int, default=200)
+    parser.add_argument("--artworks", default="10,200,1000",
+                        help="library sizes, comma separated")
+    parser.add_argument("--library", type=Path, help="keep the generated library here")
     parser.add_argument("--engine-only", action="store_true")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cpus")
     engine_figures()
     if not args.engine_only:
-        daemon_figures(args.jitter_seconds, args.artworks)
+        sizes = sorted(int(n) for n in args.artworks.split(","))
+        daemon_figures(args.jitter_seconds, sizes, args.library)
 
 
 if __name__ == "__main__":
