@@ -44,8 +44,10 @@ IDLE_TIMEOUT_S = 30.0  # no request on a connection for this long: closed
 WRITE_TIMEOUT_S = 10.0  # a client that does not read its answers for this long: dropped
 LISTEN_BACKLOG = 128  # waiting connections are the kernel's, not our files
 ACCEPT_RETRY_S = 0.5  # after accept() failed for want of files elsewhere in the daemon
-# Commands that change a decision: answered only once the show state is on disk.
+# Commands that change a decision: answered only once the show state is on disk, or with an
+# error saying it is not (within the client's ANSWER_GRACE_S, however slow the disk).
 DURABLE = frozenset({"set", "blackout", "resume", "play", "next", "master"})
+SAVE_WAIT_S = 3.0
 
 
 class RequestError(ValueError):
@@ -252,7 +254,11 @@ class ControlServer:
         try:
             result = self._dispatch(request, peer)
             if request["cmd"] in DURABLE:
-                await self.show.settled()
+                try:
+                    async with asyncio.timeout(SAVE_WAIT_S):
+                        await self.show.settled()
+                except TimeoutError:
+                    raise StateNotSaved(f"not on disk after {SAVE_WAIT_S:g} s") from None
             return {"ok": True, "result": result}
         except StateNotSaved as exc:
             return _error(
