@@ -2,16 +2,22 @@
 
 Limits are checked before pixels are decoded: file size from stat, pixel
 count from the header (Pillow's bomb check, per call, restored afterwards).
-Any failure becomes a RejectedDrawing with a reason an artist understands.
+Pictures larger than DECODE_PIXELS are reduced while they are decoded (JPEG in
+the DCT domain, others by whole-pixel boxes before colour conversion), so memory
+stays bounded for anything under the limits. Any failure becomes a
+RejectedDrawing with a reason an artist understands.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from artwork.settings import Settings
@@ -31,6 +37,17 @@ class RejectedDrawing(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+# More pixels than a gobo can use even from a small drawing in a big photo; above this a
+# picture is reduced while decoding (an RGB copy of 16 MP is 48 MB).
+DECODE_PIXELS = 16_000_000
+
+
+@dataclass
+class Decoded:
+    rgb: np.ndarray  # uint8 H x W x 3, upright, transparency on white
+    warnings: list[str] = field(default_factory=list)
 
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
@@ -103,28 +120,48 @@ def open_drawing(path: Path, settings: Settings) -> Image.Image:
     return image
 
 
-def load_drawing(path: Path, settings: Settings, working_px: int | None = None) -> Image.Image:
-    """Decode `path` to RGB at about `working_px` on the long edge (None: full size)."""
+def load_drawing(path: Path, settings: Settings) -> Decoded:
+    """Decode `path` to upright RGB, at most DECODE_PIXELS."""
     with open_drawing(path, settings) as image:
+        notes = _frames_note(image)
         try:
-            return _decode(image, working_px)
+            return Decoded(np.asarray(_decode(image)), notes)
         except (OSError, ValueError, SyntaxError, EOFError):
             raise RejectedDrawing("damaged image file") from None
 
 
-def _decode(image: Image.Image, working_px: int | None) -> Image.Image:
-    if working_px and image.format in ("JPEG", "MPO"):
-        # DCT-domain downscale: decodes a 12 MP photo at 1/2..1/8 of the cost.
-        # draft() keeps both sides >= the request, so ask in the image's own aspect.
-        scale = working_px / max(image.size)
-        image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
-    # Image.open leaves GIF and TIFF on their first frame. Asking for n_frames would walk
-    # every frame header, where a damaged later one raises TypeError, not a RejectedDrawing.
+def _frames_note(image: Image.Image) -> list[str]:
+    """A warning for an animation or a multi-page file: only the first picture is used.
+    (is_animated looks at the second frame only; a damaged one counts as none.)"""
+    try:
+        several = bool(getattr(image, "is_animated", False))
+    except (OSError, ValueError, SyntaxError, EOFError, TypeError):
+        several = False
+    finally:
+        image.seek(0)
+    if not several:
+        return []
+    what = "animation" if image.format in ("GIF", "WEBP", "PNG") else "file of several pages"
+    return [f"{what}: only its first picture is used"]
+
+
+def _decode(image: Image.Image) -> Image.Image:
+    factor = math.ceil(math.sqrt(image.width * image.height / DECODE_PIXELS))
+    if factor > 1 and image.format in ("JPEG", "MPO"):
+        # DCT-domain downscale: 1/2..1/8 of the pixels at a fraction of the cost.
+        image.draft(image.mode, (image.width // factor, image.height // factor))
+        factor = math.ceil(math.sqrt(image.width * image.height / DECODE_PIXELS))
+    # Image.open leaves GIF and TIFF on their first frame.
     orientation = image.getexif().get(0x0112, 1)
+    image.load()
+    if factor > 1:  # boxes of whole pixels, before the copy grows to RGB
+        if image.mode == "1":
+            image = image.convert("L")
+        elif image.mode == "P":
+            image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        image = image.reduce(factor)
     flat = _on_white(image)
-    if working_px and max(flat.size) > working_px:
-        flat.thumbnail((working_px, working_px), Image.Resampling.BOX, reducing_gap=2.0)
-    # Rotating after shrinking is cheaper; the fresh image carries no EXIF along.
+    # The fresh image carries no EXIF along.
     return _ORIENT[orientation](flat) if orientation in _ORIENT else flat
 
 

@@ -36,9 +36,8 @@ def _drawing(mode: str = "RGB") -> Image.Image:
 def test_formats_detected_by_content(tmp_path: Path, fmt: str, name: str, mode: str) -> None:
     path = tmp_path / name
     _drawing(mode).save(path, fmt)
-    image = load_drawing(path, Settings())
-    assert image.mode == "RGB" and image.size == (64, 48)
-    pixels = np.asarray(image)
+    pixels = load_drawing(path, Settings()).rgb
+    assert pixels.shape == (48, 64, 3) and pixels.dtype == np.uint8
     assert pixels[24, 16].max() < 40  # the square stays dark
     assert pixels[24, 50].min() > 215  # the paper stays light
 
@@ -52,7 +51,7 @@ def test_transparency_becomes_paper_not_black(tmp_path: Path) -> None:
     pal.paste(1, (10, 10, 20, 20))
     pal.save(tmp_path / "p.png", transparency=0)
     for name in ("a.png", "p.png"):
-        pixels = np.asarray(load_drawing(tmp_path / name, Settings()))
+        pixels = load_drawing(tmp_path / name, Settings()).rgb
         assert tuple(pixels[0, 0]) == (255, 255, 255)
         assert pixels[15, 15].max() > 150 and pixels[15, 15].min() < 30
 
@@ -62,15 +61,19 @@ def test_sixteen_bit_grey_is_scaled_not_clipped(tmp_path: Path) -> None:
     values[:, :16] = 1000
     values[:, 16:20] = 32896  # half grey
     Image.fromarray(values).save(tmp_path / "deep.png")
-    pixels = np.asarray(load_drawing(tmp_path / "deep.png", Settings()))
+    pixels = load_drawing(tmp_path / "deep.png", Settings()).rgb
     assert pixels[0, 0, 0] < 10 and pixels[0, 30, 0] == 255
     assert 120 <= pixels[0, 17, 0] <= 135
 
 
-def test_gif_first_frame(tmp_path: Path) -> None:
+def test_animation_first_frame_with_a_warning(tmp_path: Path) -> None:
     frames = [Image.new("L", (32, 32), v) for v in (0, 128, 255)]
     frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
-    assert np.asarray(load_drawing(tmp_path / "anim.gif", Settings())).max() < 10
+    decoded = load_drawing(tmp_path / "anim.gif", Settings())
+    assert decoded.rgb.max() < 10
+    assert decoded.warnings == ["animation: only its first picture is used"]
+    _drawing().save(tmp_path / "still.gif")
+    assert load_drawing(tmp_path / "still.gif", Settings()).warnings == []
 
 
 def _tiff_with_broken_second_page() -> bytes:
@@ -91,7 +94,7 @@ def _tiff_with_broken_second_page() -> bytes:
 
 def test_tiff_first_page_read_without_walking_the_others(tmp_path: Path) -> None:
     (tmp_path / "scan.tif").write_bytes(_tiff_with_broken_second_page())
-    pixels = np.asarray(load_drawing(tmp_path / "scan.tif", Settings()))
+    pixels = load_drawing(tmp_path / "scan.tif", Settings()).rgb
     assert pixels.shape == (16, 16, 3) and pixels.max() == 0
 
 
@@ -99,16 +102,24 @@ def test_exif_orientation_applied(tmp_path: Path) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90 degrees clockwise to view
     _drawing().save(tmp_path / "phone.jpg", exif=exif)
-    image = load_drawing(tmp_path / "phone.jpg", Settings())
-    assert image.size == (48, 64)
+    pixels = load_drawing(tmp_path / "phone.jpg", Settings()).rgb
+    assert pixels.shape[:2] == (64, 48)
     # The square on the left of the stored picture is at the top after rotating clockwise.
-    assert np.asarray(image)[16, 24].max() < 60
+    assert pixels[16, 24].max() < 60
 
 
-def test_jpeg_decoded_at_working_size(tmp_path: Path) -> None:
-    Image.new("RGB", (4000, 3000), "white").save(tmp_path / "big.jpg")
-    image = load_drawing(tmp_path / "big.jpg", Settings(), working_px=1600)
-    assert max(image.size) == 1600 and image.size[0] / image.size[1] == pytest.approx(4 / 3, 0.01)
+@pytest.mark.parametrize(("name", "mode"), [("big.jpg", "RGB"), ("big.png", "L"), ("big.tif", "P")])
+def test_large_pictures_reduced_while_decoding(tmp_path: Path, name: str, mode: str) -> None:
+    """Above DECODE_PIXELS a picture is reduced as it is decoded (memory stays bounded);
+    its shape and its marks stay."""
+    image = Image.new("RGB", (6000, 4500), "white")
+    image.paste((0, 0, 0), (1000, 1000, 1400, 1400))
+    image.convert(mode).save(tmp_path / name)
+    pixels = load_drawing(tmp_path / name, Settings()).rgb
+    assert pixels.shape[0] * pixels.shape[1] <= 16_000_000
+    assert pixels.shape[1] / pixels.shape[0] == pytest.approx(4 / 3, 0.01)
+    scale = pixels.shape[1] / 6000
+    assert pixels[round(1200 * scale), round(1200 * scale)].max() < 40
 
 
 def _png_header_only(path: Path, width: int, height: int) -> None:
