@@ -1,0 +1,123 @@
+"""The paper under a drawing: where it shows, and its light, to divide out.
+
+Works on a small copy of the photo (about 1000 px on the long edge). Paper is
+what is smooth, holds no stroke (a closing with a kernel wider than a crayon
+stroke leaves it as it is) and has the sheet's own colour: white, grey or cream,
+which a shadow may shift a little. Coloured paper, and paint that covers the
+sheet, are not paper: they are part of the picture.
+
+The paper's light is interpolated under the drawing from the paper around it
+(normalised convolution on a pyramid). Where paper shows on both sides of a
+shadow's edge the light follows the step, so a stroke in the shadow is judged
+against the shadowed paper beside it, not against white.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+ANALYSIS_PX = 1000  # long edge of the small copy every global decision is made on
+_MIN_SHARE = 0.03  # less paper than this: the sheet is covered (a painting)
+
+
+@dataclass(frozen=True)
+class Paper:
+    seen: np.ndarray  # bool, small copy: plain paper shows here
+    light: np.ndarray  # uint8 H x W x 3 (>= 8): the paper's light (white where none shows)
+    share: float  # of the sheet's area, paper showing
+    noise: float  # spread of the paper's darkness (robust sigma, 0..1)
+
+
+def small_copy(rgb: np.ndarray, long_edge: int = ANALYSIS_PX) -> np.ndarray:
+    """`rgb` area-averaged to `long_edge` pixels on its long side (never enlarged)."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, long_edge / max(h, w))
+    if scale == 1.0:
+        return rgb
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def square(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+
+
+def candidates(small: np.ndarray) -> np.ndarray:
+    """Pixels that look like plain paper: no stroke, smooth, near the sheet's colour."""
+    h, w = small.shape[:2]
+    radius = max(3, round(max(h, w) / 100))
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square(radius))
+    stroke_free = (closed.astype(np.int16) - small).max(axis=2) < 14
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    mean = cv2.blur(grey, (5, 5))
+    spread = cv2.blur(grey * grey, (5, 5)) - mean * mean
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.int16)
+    a, b = lab[..., 1] - 128, lab[..., 2] - 128
+    plain = stroke_free & (spread < 36) & (np.hypot(a, b) < 22) & (lab[..., 0] > 40)
+    if plain.mean() < _MIN_SHARE:
+        return plain
+    # The sheet's own tint, so pale crayon (pink, yellow) is not taken for paper; a shadow,
+    # darker than the lit paper, may be tinted more (blue skylight).
+    tint_a, tint_b = np.median(a[plain]), np.median(b[plain])
+    lit = np.median(lab[..., 0][plain])
+    off_tint = np.hypot(a - tint_a, b - tint_b)
+    plain &= (off_tint < 16) | ((off_tint < 30) & (lab[..., 0] < lit - 12))
+    return cv2.morphologyEx(plain.astype(np.uint8), cv2.MORPH_OPEN, square(1)).astype(bool)
+
+
+def find_paper(small: np.ndarray, inside: np.ndarray, seen: np.ndarray) -> Paper:
+    """The paper's light over the sheet (`inside`), from where it is `seen`."""
+    seen = seen & inside
+    share = float(seen.sum()) / max(1, int(inside.sum()))
+    if share < _MIN_SHARE:
+        # Covered sheet: no paper to measure. Light from its brightest parts, so a
+        # painting is neither darkened nor re-coloured.
+        top = np.percentile(small[inside].reshape(-1, 3), 99.5, axis=0) if inside.any() else 255
+        light = np.empty(small.shape, np.uint8)
+        light[:] = np.round(np.maximum(np.max(top) * 0.9, top))
+        return Paper(seen, light, share, 0.0)
+    filled = cv2.GaussianBlur(_fill(small.astype(np.float32), seen), (0, 0), 1.0)
+    light = np.round(np.clip(filled, 8, 255)).astype(np.uint8)
+    dark = darkness(flatten(small, light))[seen].astype(np.float32) / 255
+    centre = float(np.median(dark))
+    noise = 1.4826 * float(np.median(np.abs(dark - centre)))
+    return Paper(seen, light, share, noise)
+
+
+def _fill(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Normalised convolution on a pyramid: `values` where `known`, interpolated elsewhere."""
+    weight = known.astype(np.float32)
+    levels = [(values * weight[..., None], weight)]
+    while min(levels[-1][1].shape) > 8:
+        v, wt = levels[-1]
+        levels.append((cv2.pyrDown(v), cv2.pyrDown(wt)))
+    v, wt = levels[-1]
+    estimate = _mean_or(v, wt, np.median(values[known], axis=0))
+    for v, wt in reversed(levels[:-1]):
+        coarse = cv2.resize(estimate, (wt.shape[1], wt.shape[0]), interpolation=cv2.INTER_LINEAR)
+        local = v / np.maximum(wt, 1e-6)[..., None]
+        trust = np.clip(wt * 4.0, 0.0, 1.0)[..., None]
+        estimate = local * trust + coarse * (1.0 - trust)
+    return estimate
+
+
+def _mean_or(v: np.ndarray, wt: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    out = np.empty_like(v)
+    has = wt > 1e-3
+    out[has] = v[has] / wt[has][:, None]
+    out[~has] = fallback
+    return out
+
+
+def flatten(rgb: np.ndarray, light: np.ndarray) -> np.ndarray:
+    """`rgb` with the paper's light divided out: paper white, marks in their own colours."""
+    return cv2.divide(rgb, light, scale=255)
+
+
+def darkness(flat: np.ndarray) -> np.ndarray:
+    """How much a flattened pixel holds back in its darkest channel: 0 paper .. 255 black."""
+    r, g, b = cv2.split(flat)
+    return np.subtract(255, cv2.min(cv2.min(r, g), b), dtype=np.uint8)

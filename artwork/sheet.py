@@ -1,0 +1,213 @@
+"""What in a photo is not the sheet: the table beyond its straight edges, fingers on it.
+
+A sheet's edge is a straight line with paper on one side and something else
+(table, cloth, a second sheet's shadow) between it and the frame, with a step in
+colour along most of its length. Anything past such an edge is support. A curve
+is never taken for an edge, so a painted shark that touches the frame stays.
+When all four edges are seen the sheet is straightened (its corners are given).
+A fingertip is a soft, smooth, skin-coloured blob coming in from the frame.
+All on the small copy (paper.ANALYSIS_PX); pure functions of the pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from artwork.paper import square
+
+_EDGE_STEP = 10.0  # Lab distance across a sheet's edge
+_MAX_OUTSIDE = 0.45  # past one edge lies at most this share of the picture
+
+
+@dataclass
+class Sheet:
+    inside: np.ndarray  # bool: on the sheet (small copy)
+    fingers: np.ndarray  # bool: fingers and their shadows over it (a dark stroke there stays)
+    corners: list[tuple[float, float]] | None = None  # TL, TR, BR, BL when all four are seen
+    changes: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Edge:
+    normal: tuple[float, float]  # unit, pointing away from the sheet
+    offset: float  # the edge is normal . p = offset
+
+
+def find_sheet(small: np.ndarray, paper: np.ndarray) -> Sheet:
+    h, w = paper.shape
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    edges = _sheet_edges(lab, paper, xs, ys)
+    inside = np.ones((h, w), bool)
+    for edge in edges:  # a little inside the edge: its shadow and a sliver of table go too
+        inside &= xs * edge.normal[0] + ys * edge.normal[1] < edge.offset - 0.003 * max(h, w)
+    if edges:
+        inside &= ~_table_within(lab, paper, inside)
+    fingers = _fingers(lab, paper & inside, inside)
+    sheet = Sheet(inside, fingers)
+    if edges:
+        sheet.changes.append(
+            {
+                "change": "table beyond the sheet's edges removed",
+                "edges": len(edges),
+                "share_removed": round(1 - float(inside.mean()), 3),
+            }
+        )
+        sheet.corners = _corners(edges, w, h)
+        if sheet.corners:
+            sheet.changes.append({"change": "sheet straightened"})
+    if fingers.any():
+        sheet.changes.append(
+            {
+                "change": "fingers at the frame removed",
+                "count": cv2.connectedComponents(fingers.astype(np.uint8))[0] - 1,
+            }
+        )
+    return sheet
+
+
+def _sheet_edges(lab: np.ndarray, paper: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> list[_Edge]:
+    h, w = paper.shape
+    # The outline of the paper as a whole, not of every gap in a crayon hatching.
+    seen = cv2.morphologyEx(paper.view(np.uint8), cv2.MORPH_CLOSE, square(2))
+    seen = cv2.morphologyEx(seen, cv2.MORPH_OPEN, square(3))
+    outline = seen - cv2.erode(seen, square(1))
+    short = min(h, w)
+    found = cv2.HoughLinesP(
+        outline * 255,
+        1,
+        math.pi / 360,
+        threshold=int(0.12 * short),
+        minLineLength=int(0.25 * short),
+        maxLineGap=int(0.03 * max(h, w)),
+    )
+    if found is None:
+        return []
+    segments = found.reshape(-1, 4).astype(np.float64)
+    segments = segments[np.argsort(-np.hypot(*(segments[:, 2:] - segments[:, :2]).T))]
+    tried: list[_Edge] = []
+    edges: list[_Edge] = []
+    for x1, y1, x2, y2 in segments:
+        length = math.hypot(x2 - x1, y2 - y1)
+        nx, ny = (y2 - y1) / length, (x1 - x2) / length
+        offset = nx * x1 + ny * y1
+        for sign in (1.0, -1.0):
+            edge = _Edge((sign * nx, sign * ny), sign * offset)
+            if any(_same(edge, other, short) for other in tried):
+                continue
+            tried.append(edge)
+            if _is_sheet_edge(edge, lab, paper, xs, ys):
+                edges.append(edge)
+        if len(tried) >= 24:
+            break
+    return edges
+
+
+def _same(a: _Edge, b: _Edge, short: int) -> bool:
+    return (
+        a.normal[0] * b.normal[0] + a.normal[1] * b.normal[1] > 0.99
+        and abs(a.offset - b.offset) < 0.03 * short
+    )
+
+
+def _is_sheet_edge(
+    edge: _Edge, lab: np.ndarray, paper: np.ndarray, xs: np.ndarray, ys: np.ndarray
+) -> bool:
+    h, w = paper.shape
+    side = xs * edge.normal[0] + ys * edge.normal[1] - edge.offset
+    beyond = side > 1.5
+    share = float(beyond.mean())
+    if share == 0 or share > _MAX_OUTSIDE:
+        return False
+    band = max(4.0, 0.04 * max(h, w))
+    near_inside = (side < -1.5) & (side > -band)
+    if paper[beyond].mean() > 0.45 or not near_inside.any() or paper[near_inside].mean() < 0.5:
+        return False
+    # A colour step along most of the edge's length: sample pairs of patches across it.
+    nx, ny = edge.normal
+    tx, ty = -ny, nx
+    px, py = edge.offset * nx, edge.offset * ny  # the foot of the edge from the origin
+    span = math.hypot(w, h)
+    step_d = max(3.0, 0.015 * max(h, w))
+    steps, tried = 0, 0
+    for t in np.arange(-span, span, max(4.0, 0.02 * max(h, w))):
+        cx, cy = px + t * tx, py + t * ty
+        ix, iy = cx - step_d * nx, cy - step_d * ny
+        ox, oy = cx + step_d * nx, cy + step_d * ny
+        if not (_within(ix, iy, w, h) and _within(ox, oy, w, h)):
+            continue
+        tried += 1
+        inner, outer = lab[int(iy), int(ix)], lab[int(oy), int(ox)]
+        steps += float(np.linalg.norm(inner - outer)) > _EDGE_STEP
+    return tried >= 5 and steps >= 0.6 * tried
+
+
+def _table_within(lab: np.ndarray, paper: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Table that reaches past a straight edge fitted to a sheet that is not quite straight:
+    not paper, the table's colour, and joined to the table beyond the edge."""
+    table = np.median(lab[~inside], axis=0)
+    like = ~paper & (np.linalg.norm(lab - table, axis=2) < 18)
+    count, labels = cv2.connectedComponents((like | ~inside).view(np.uint8), connectivity=8)
+    beyond = np.zeros(count, bool)
+    beyond[labels[~inside]] = True
+    beyond[0] = False
+    return beyond[labels] & inside
+
+
+def _within(x: float, y: float, w: int, h: int) -> bool:
+    return 0 <= x < w and 0 <= y < h
+
+
+def _corners(edges: list[_Edge], w: int, h: int) -> list[tuple[float, float]] | None:
+    """The four corners when one edge faces each way (up, right, down, left)."""
+    facing = {}
+    for edge in edges:
+        nx, ny = edge.normal
+        key = (
+            ("left", "right")[int(nx > 0)] if abs(nx) > abs(ny) else ("top", "bottom")[int(ny > 0)]
+        )
+        if key in facing:
+            return None
+        facing[key] = edge
+    if len(facing) != 4:
+        return None
+    order = [("top", "left"), ("top", "right"), ("bottom", "right"), ("bottom", "left")]
+    corners = [_meet(facing[a], facing[b]) for a, b in order]
+    if any(p is None for p in corners):
+        return None
+    return [p for p in corners if p is not None]
+
+
+def _meet(a: _Edge, b: _Edge) -> tuple[float, float] | None:
+    matrix = np.array([a.normal, b.normal])
+    if abs(np.linalg.det(matrix)) < 1e-6:
+        return None
+    x, y = np.linalg.solve(matrix, np.array([a.offset, b.offset]))
+    return float(x), float(y)
+
+
+def _fingers(lab: np.ndarray, paper: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Smooth, skin-coloured blobs that come in from the frame, with their soft shadow.
+
+    Not on a covered sheet (a painting): there a smooth skin-coloured area is paint."""
+    h, w = paper.shape
+    if paper.mean() < 0.2:
+        return np.zeros((h, w), bool)
+    light, a, b = lab[..., 0], lab[..., 1] - 128, lab[..., 2] - 128
+    skin = (a > 6) & (b > 2) & (a < 40) & (b < 45) & inside
+    blob = cv2.morphologyEx(skin.view(np.uint8), cv2.MORPH_OPEN, square(3))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(blob, connectivity=8)
+    grain = cv2.morphologyEx(light, cv2.MORPH_GRADIENT, square(1))
+    out = np.zeros((h, w), np.uint8)
+    for k in range(1, count):
+        x, y, bw, bh, area = stats[k]
+        touches = x == 0 or y == 0 or x + bw == w or y + bh == h
+        # A finger is out of focus and smooth inside; crayon and paper grain are not.
+        if touches and 0.002 * h * w < area < 0.12 * h * w and np.median(grain[labels == k]) < 8:
+            out[labels == k] = 1
+    reach = max(2, round(0.015 * max(h, w)))
+    return cv2.dilate(out, square(reach)).view(bool)
