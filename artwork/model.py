@@ -1,0 +1,325 @@
+"""A model of the drawing: the child's line work, coloured areas, the paper, and its style.
+
+From the cleaned picture (marks in their own colours on pure white):
+- line work: dark marks (outlines, eyes, mouths, writing): near black, or grey and
+  dark, or grey and thin (a pencil outline beside a crayon fill);
+- fills: the other marks, closed over the grain of crayon and paint;
+- holes: small patches of paper that line work and fills enclose (an eye's white).
+Styles, and what light each one's gobos let through:
+- lines: a drawing of strokes; the strokes glow, in their own hue;
+- fills: a coloured-in drawing; the fills and their small holes glow, the line
+  work stays dark as lead in a stained-glass window, so a face keeps its eyes;
+- painting: paint covers the sheet; the colour gobo is the painting itself, and
+  one-colour gobos glow in its main shapes, dark along the edges between them.
+Pure: arrays in, arrays out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+STYLES = ("lines", "fills", "painting")
+_MODEL_PX = 1200  # long edge for region work (closing, holes)
+_REGIONS_PX = 400  # long edge for a painting's colour areas
+_PAINTED = 0.3  # less paper than this on the sheet: a painting
+_FILLED = 0.25  # fills make up at least this share of the figure: coloured in
+_BACKGROUND = 0.25  # a painting's colour area this large at the sheet's edge is its background
+_FIGURE = 0.06  # ... when the rest covers at least this much
+
+
+@dataclass(frozen=True)
+class Drawing:
+    style: str
+    light: np.ndarray  # uint8 H x W: light through a one-colour gobo (255 open)
+    colour: np.ndarray  # uint8 H x W x 3: light leaving a colour gobo (black: none)
+    shares: dict[str, float] = field(default_factory=dict)  # of the picture: line work, fills
+
+
+@dataclass(frozen=True)
+class _Parts:
+    marks: np.ndarray  # bool, full size
+    line_work: np.ndarray  # bool, full size
+    coloured: np.ndarray  # bool, full size: every mark that is not line work, grain closed
+    fills: np.ndarray  # bool, full size: coloured areas wider than a marker's stroke
+    holes: np.ndarray  # bool, full size: small enclosed paper
+    chromatic: np.ndarray  # bool, full size: marks with a colour (not black or grey)
+
+
+def choose_style(cleaned: np.ndarray, paper_share: float) -> tuple[str, str]:
+    """The style a curator would most likely pick, and why, in words."""
+    if paper_share < _PAINTED:
+        return "painting", f"paint covers {1 - paper_share:.0%} of the sheet"
+    parts = _parts(cleaned)
+    scale = _model_scale(parts.marks.shape)
+    figure = _filled(_closing(_down(parts.marks, scale), 2))
+    coloured = _down(parts.fills & parts.chromatic, scale)
+    share = float(coloured.sum()) / max(1, int(figure.sum()))
+    if share >= _FILLED:
+        return "fills", f"coloured areas fill {share:.0%} of the figure"
+    return "lines", f"strokes (coloured areas fill {share:.0%} of the figure)"
+
+
+def model_drawing(cleaned: np.ndarray, style: str) -> Drawing:
+    if style not in STYLES:
+        raise ValueError(f"style {style!r} is not one of {', '.join(STYLES)}")
+    parts = _parts(cleaned)
+    size = parts.marks.size
+    shares = {
+        "line_work": round(float(parts.line_work.sum()) / size, 4),
+        "fills": round(float(parts.fills.sum()) / size, 4),
+    }
+    if style == "lines":
+        light, colour = _lines(cleaned, parts)
+    elif style == "fills":
+        light, colour = _fills(cleaned, parts)
+    else:
+        light, colour = _painting(cleaned, parts)
+    return Drawing(style, light, colour, shares)
+
+
+def _parts(cleaned: np.ndarray) -> _Parts:
+    lab = cv2.cvtColor(cleaned, cv2.COLOR_RGB2Lab)
+    lightness = lab[..., 0].astype(np.float32) * (100 / 255)
+    chroma = np.hypot(lab[..., 1].astype(np.float32) - 128, lab[..., 2].astype(np.float32) - 128)
+    darkest = cv2.min(cv2.min(cleaned[..., 0], cleaned[..., 1]), cleaned[..., 2])
+    marks = darkest < 235
+    grey = marks & (chroma < 14)
+    scale = _model_scale(marks.shape)
+    stroke = max(1, round(0.004 * math.hypot(*marks.shape) * scale))
+    thin_grey = grey & ~_up(_opening(_down(grey, scale), stroke), marks.shape)
+    # Dark and dull is ink (black, pencil, a dark felt-tip); a saturated colour, even a
+    # dark blue, is a colour to keep.
+    line_work = marks & (
+        (lightness < 25)
+        | ((lightness < 45) & (chroma < 45))
+        | (grey & (lightness < 55))
+        | (thin_grey & (lightness < 80))
+    )
+    coloured_small = _down(marks & ~line_work, scale)
+    diagonal = math.hypot(*marks.shape) * scale
+    grain = max(1, round(0.003 * diagonal))
+    broad = max(2, round(0.02 * diagonal))  # a fill is wider than a marker's stroke
+    closed = _closing(coloured_small, grain)
+    coloured = _up(closed, marks.shape) & ~line_work
+    fills = _up(_opening(closed, broad), marks.shape) & ~line_work
+    enclosing = _down(line_work, scale) | closed
+    holes = _up(_small_holes(enclosing, 0.03), marks.shape) & ~marks
+    return _Parts(marks, line_work, coloured, fills, holes, marks & (chroma >= 14))
+
+
+def _lines(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
+    """Every mark glows, as strongly as it is dark (faint pen included), in its own hue."""
+    darkness = 255 - cv2.min(cv2.min(cleaned[..., 0], cleaned[..., 1]), cleaned[..., 2])
+    strong = float(np.percentile(darkness[parts.marks], 75)) if parts.marks.any() else 255.0
+    gain = 255.0 / max(40.0, 0.6 * strong)
+    light = cv2.convertScaleAbs(darkness, alpha=gain)
+    light[~parts.marks] = 0
+    return light, _glow(cleaned, light)
+
+
+def _fills(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
+    """Everything coloured, and the paper it encloses, glows in its own colours; line work
+    stays dark."""
+    open_ = _despeckled((parts.coloured | parts.holes) & ~parts.line_work)
+    light = _soft(open_)
+    smooth = cv2.medianBlur(cleaned, 5)  # crayon grain into colour glass
+    colour = _times(smooth, light)
+    return light, colour
+
+
+def _painting(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
+    """The painting's main shapes glow against its background (the largest colour area at
+    the sheet's edge, a sky), dark along the edges between them and where the paint is
+    near black; the colour gobo is the painting itself."""
+    scale = min(1.0, _REGIONS_PX / max(parts.marks.shape))
+    small = cv2.resize(cleaned, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    regions = _regions(small)
+    shapes = ~_edges(regions)
+    border = np.unique(np.concatenate([regions[0], regions[-1], regions[:, 0], regions[:, -1]]))
+    sizes = np.bincount(regions.ravel())
+    background = border[np.argmax(sizes[border])]
+    others = regions.size - sizes[background]
+    # Against a background only when enough else shows (a figure, not a sun and a speck).
+    if sizes[background] >= _BACKGROUND * regions.size and others >= _FIGURE * regions.size:
+        shapes &= regions != background
+    light = _soft(_up(shapes, parts.marks.shape) & ~parts.line_work)
+    colour = _times(cv2.medianBlur(cleaned, 3), _soft(~parts.line_work))
+    return light, colour
+
+
+def _regions(small: np.ndarray) -> np.ndarray:
+    """A painting's main colour areas (int32 ids): mean shift, k-means in Lab, connected
+    areas; small ones join their nearest neighbour, like-coloured neighbours merge."""
+    spread = cv2.pyrMeanShiftFiltering(small, 12, 28)
+    lab = cv2.cvtColor(spread, cv2.COLOR_RGB2Lab)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
+    cv2.setRNGSeed(7)  # the same painting always gives the same gobo
+    _, classes, _ = cv2.kmeans(
+        lab.reshape(-1, 3).astype(np.float32), 6, None, criteria, 2, cv2.KMEANS_PP_CENTERS
+    )
+    classes = cv2.medianBlur(classes.reshape(small.shape[:2]).astype(np.uint8), 7)
+    regions = np.zeros(classes.shape, np.int32)
+    for k in np.unique(classes):
+        _, parts = cv2.connectedComponents((classes == k).view(np.uint8), connectivity=4)
+        at = parts > 0
+        regions[at] = parts[at] + regions.max()
+    regions = _absorb_small(regions, 0.008 * regions.size)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
+    lab[..., 0] /= 3  # brush strokes vary in lightness, a painting's shapes in hue
+    return _merge_alike(regions, lab, 14.0)
+
+
+def _absorb_small(regions: np.ndarray, min_area: float) -> np.ndarray:
+    """Areas smaller than `min_area` take the id of the nearest pixel of a larger one."""
+    sizes = np.bincount(regions.ravel())
+    small = sizes[regions] < min_area
+    if not small.any() or small.all():
+        return regions
+    # distanceTransformWithLabels numbers the other pixels in raster order.
+    _, nearest = cv2.distanceTransformWithLabels(
+        small.view(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    out = regions.copy()
+    out[small] = regions.ravel()[np.flatnonzero(~small)][nearest[small] - 1]
+    return out
+
+
+def _merge_alike(regions: np.ndarray, lab: np.ndarray, within: float) -> np.ndarray:
+    """Neighbouring areas whose mean colours differ by less than `within` (Lab) become one."""
+    ids, flat = np.unique(regions, return_inverse=True)
+    regions = flat.reshape(lab.shape[:2])
+    n = ids.size
+    counts = np.bincount(regions.ravel(), minlength=n).astype(np.float64)
+    sums = np.stack(
+        [np.bincount(regions.ravel(), lab[..., c].ravel(), minlength=n) for c in range(3)], axis=1
+    )
+    pairs = np.concatenate(
+        [
+            np.stack([regions[:, 1:].ravel(), regions[:, :-1].ravel()], axis=1),
+            np.stack([regions[1:, :].ravel(), regions[:-1, :].ravel()], axis=1),
+        ]
+    )
+    pairs = np.unique(np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1), axis=0)
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    merged = True
+    while merged:
+        merged = False
+        for a, b in pairs:
+            ra, rb = root(int(a)), root(int(b))
+            if ra != rb and np.linalg.norm(sums[ra] / counts[ra] - sums[rb] / counts[rb]) < within:
+                parent[rb] = ra
+                sums[ra] += sums[rb]
+                counts[ra] += counts[rb]
+                merged = True
+    return np.array([root(i) for i in range(n)])[regions]
+
+
+def _edges(regions: np.ndarray) -> np.ndarray:
+    edge = np.zeros(regions.shape, bool)
+    edge[:, 1:] |= regions[:, 1:] != regions[:, :-1]
+    edge[1:, :] |= regions[1:, :] != regions[:-1, :]
+    return edge
+
+
+def _glow(cleaned: np.ndarray, light: np.ndarray) -> np.ndarray:
+    """Each mark's hue at full brightness (black and grey: white), times its light."""
+    ink = 255.0 - cleaned.astype(np.float32)  # how much of each channel the ink holds back
+    rgb = 255.0 - ink
+    peak = rgb.max(axis=2, keepdims=True)
+    spread = peak - rgb.min(axis=2, keepdims=True)
+    hue = np.where(spread > 0.12 * np.maximum(peak, 1), rgb / np.maximum(peak, 1.0), 1.0)
+    return np.round(hue * light[..., None]).astype(np.uint8)
+
+
+def _times(rgb: np.ndarray, light: np.ndarray) -> np.ndarray:
+    return cv2.multiply(rgb, cv2.merge([light] * 3), scale=1 / 255)
+
+
+def _despeckled(mask: np.ndarray) -> np.ndarray:
+    """`mask` without specks of either side (crayon grain in a dark eye, a fleck of dark
+    in a fill): areas smaller than 0.4 % of the picture's diagonal, squared."""
+    least = (0.004 * math.hypot(*mask.shape)) ** 2
+    out = mask.copy()
+    for side in (True, False):
+        _, labels, stats, _ = cv2.connectedComponentsWithStats((out == side).view(np.uint8))
+        speck = stats[:, cv2.CC_STAT_AREA] < least
+        speck[0] = False
+        out[speck[labels]] = not side
+    return out
+
+
+def _soft(mask: np.ndarray) -> np.ndarray:
+    """A mask as 0/255 with a pixel of soft edge, so a gobo's outline is smooth."""
+    return cv2.GaussianBlur(mask.view(np.uint8) * 255, (3, 3), 0)
+
+
+def _model_scale(shape: tuple[int, ...]) -> float:
+    return min(1.0, _MODEL_PX / max(shape[:2]))
+
+
+def _down(mask: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 1.0:
+        return mask
+    small = cv2.resize(
+        mask.view(np.uint8) * 255, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+    )
+    return small > 127
+
+
+def _up(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if mask.shape == shape[:2]:
+        return mask
+    big = cv2.resize(
+        mask.view(np.uint8) * 255, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR
+    )
+    return big > 127
+
+
+def _disc(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def _opening(mask: np.ndarray, radius: int) -> np.ndarray:
+    return cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_OPEN, _disc(radius)).view(bool)
+
+
+def _closing(mask: np.ndarray, radius: int) -> np.ndarray:
+    return cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, _disc(radius)).view(bool)
+
+
+def _filled(mask: np.ndarray) -> np.ndarray:
+    """`mask` with every enclosed background area filled in: the figure's silhouette."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(
+        (~mask).view(np.uint8), connectivity=4
+    )
+    h, w = mask.shape
+    x, y, bw, bh = (stats[:, i] for i in range(4))
+    enclosed = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    enclosed[0] = False
+    return mask | enclosed[labels]
+
+
+def _small_holes(mask: np.ndarray, share: float) -> np.ndarray:
+    """Background areas enclosed by `mask`, each smaller than `share` of the mask's area."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        (~mask).view(np.uint8), connectivity=4
+    )
+    h, w = mask.shape
+    limit = share * max(1, int(mask.sum()))
+    keep = np.zeros(count, bool)
+    for k in range(1, count):
+        x, y, bw, bh, area = stats[k]
+        enclosed = x > 0 and y > 0 and x + bw < w and y + bh < h
+        keep[k] = enclosed and area < limit
+    return keep[labels]
