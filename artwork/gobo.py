@@ -1,10 +1,8 @@
-"""Gobo artwork from a cleaned drawing: placement in the disc, kinds, steel bridges.
+"""Gobo artwork on its disc: where the drawing sits, and rendering at the maker's resolution.
 
-Positive artwork: white = light passes. The drawing's ink is what lights up,
-so on a steel gobo the strokes are cut out of the metal and everything a
-stroke encloses (a face, the inside of an O) is an island that must be tied
-to the plate. That topology work runs on a grid of about 0.1 mm cells and is
-scaled up, so a 4700 px disc costs little more than a 900 px one.
+Positive artwork: white = light passes. The drawing is placed so its farthest
+light sits at 98 % of the image radius, flipped and pre-warped for keystone as
+the fixture needs; nothing outside the image circle passes light.
 """
 
 from __future__ import annotations
@@ -16,12 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
-from artwork import keystone, morph
-from artwork.cleanup import INK_FLOOR, channel_max, channel_min
-from artwork.settings import Settings
+from artwork import keystone
 from artwork.targets import GoboTarget
 
-_MARGIN = 0.98  # the drawing's farthest ink sits at 98 % of the image radius
+MARGIN = 0.98  # the drawing's farthest ink sits at 98 % of the image radius
 _PLAIN_BEAM = 30.0  # any beam works without keystone: the scale cancels out
 
 
@@ -32,30 +28,6 @@ class Placement:
     cx: float
     cy: float
     radius: float
-
-
-# Ink strength for each value of a pixel's darkest channel (the same float32 steps
-# per pixel would give): a table lookup instead of float work on the whole image.
-_ALPHA_OF_MIN = np.clip(
-    (1.0 - np.arange(256, dtype=np.float32) / 255.0) / INK_FLOOR, 0.0, 1.0
-).astype(np.float32)
-
-
-def ink_alpha(cleaned: Image.Image) -> np.ndarray:
-    """Ink strength 0..1 read back from the cleaned image (ink is >= INK_FLOOR dark)."""
-    return _ALPHA_OF_MIN[channel_min(np.asarray(cleaned.convert("RGB")))]
-
-
-def light_colours(cleaned: Image.Image, inked: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """The colour each stroke lets through: its hue at full brightness; black and grey -> white.
-
-    For the inked pixels only (`inked`: flat indices, `alpha`: their ink strength > 0),
-    as an N x 3 array; paper passes no light anyway.
-    """
-    rgb = np.asarray(cleaned.convert("RGB")).reshape(-1, 3)[inked]
-    ink = np.clip(1.0 - (1.0 - rgb.astype(np.float32) / 255.0) / alpha[:, None], 0.0, 1.0)
-    peak = channel_max(ink)[:, None]
-    return np.where(peak > 0.08, ink / np.maximum(peak, 1e-3), np.float32(1.0))
 
 
 def placement(alpha: np.ndarray) -> Placement:
@@ -83,7 +55,7 @@ def canvas_matrix(
          [0, -half / radius, half * centre / radius],
          [0, 0, 1]]
     )
-    scale = keystone.fit_scale(tilt, beam, _MARGIN)
+    scale = keystone.fit_scale(tilt, beam, MARGIN)
     lift = math.tan(math.radians(tilt))
     to_picture = np.array(  # surface -> cleaned px (picture y down)
         [[where.radius / scale, 0, where.cx],
@@ -241,190 +213,13 @@ def _disc_mask(side: int) -> np.ndarray:
     return mask
 
 
-# ---- steel ---------------------------------------------------------------------------
-
-
-@dataclass
-class SteelResult:
-    open: np.ndarray  # bool grid, True = cut out (light passes)
-    changes: list[dict]
-
-
-def steel_pitch(target: GoboTarget, settings: Settings) -> float:
-    """Grid cell in mm: a third of the finest rule, coarse enough to stay fast."""
-    return max(min(settings.min_bridge_mm, settings.min_feature_mm) / 3, target.outer_mm / 1100)
-
-
-def make_steel(open_: np.ndarray, pitch_mm: float, settings: Settings) -> SteelResult:
-    """Make a cuttable stencil: drop specks, fix thin features, bridge every island."""
-    changes: list[dict] = []
-    area = pitch_mm * pitch_mm
-    feature = max(1, math.ceil(settings.min_feature_mm / pitch_mm - 0.02))
-    r = math.ceil((feature - 1) / 2)
-    open_ = open_.copy()
-
-    labels, count = morph.label(open_)
-    sizes = np.bincount(labels.ravel(), minlength=count + 1)
-    tiny = sizes < feature * feature
-    tiny[0] = False
-    if tiny.any():
-        open_ &= ~tiny[labels]
-        changes.append({"change": "specks removed", "count": int(tiny.sum()),
-                        "below_mm2": round(feature * feature * area, 3)})
-    if r:
-        thin = open_ & ~morph.opening(open_, r)
-        if thin.any():
-            widened = morph.dilate(thin, r) & ~open_
-            open_ |= widened
-            changes.append({"change": "features thickened", "count": morph.label(thin)[1],
-                            "to_mm": round((2 * r + 1) * pitch_mm, 3),
-                            "area_mm2": round(float(widened.sum()) * area, 2)})
-        metal = ~open_
-        thin_metal = metal & ~morph.opening(metal, r)
-        if thin_metal.any():
-            open_ |= thin_metal
-            changes.append({"change": "metal lines thinner than the minimum dropped",
-                            "count": morph.label(thin_metal)[1],
-                            "below_mm": round(feature * pitch_mm, 3),
-                            "area_mm2": round(float(thin_metal.sum()) * area, 2)})
-    bridges: list[dict] = []
-    dropped = 0
-    for _ in range(4):
-        labels, count = morph.label(~open_)
-        if count <= 1:
-            break
-        sizes = np.bincount(labels.ravel(), minlength=count + 1)
-        plate = labels[0, 0]
-        width = max(1, math.ceil(settings.min_bridge_mm / pitch_mm - 0.02))
-        small = sizes < (2 * width) ** 2
-        small[[0, plate]] = False
-        if small.any():  # too small to hold with a bridge: let the light through
-            dropped += int(small.sum())
-            open_ |= small[labels]
-            continue
-        added, found = _bridge(labels, count, open_, pitch_mm, width)
-        open_ &= ~added
-        bridges.extend(found)
-    if dropped:
-        changes.append({"change": "metal islands too small to hold dropped", "count": dropped})
-    if bridges:
-        changes.append({"change": "bridges added", "count": len(bridges),
-                        "min_width_mm": settings.min_bridge_mm,
-                        "total_length_mm": round(sum(b["length_mm"] for b in bridges), 2),
-                        "bridges": bridges})
-    return SteelResult(open_, changes)
-
-
-def _bridge(
-    labels: np.ndarray, count: int, open_: np.ndarray, pitch: float, width: int
-) -> tuple[np.ndarray, list[dict]]:
-    """Tie all metal pieces together with the least cutting: grow every piece through
-    the openings at once, take the cheapest meeting point of each pair of pieces,
-    and join them along a minimum spanning tree."""
-    h, w = labels.shape
-    owner, dist, came = _grow(labels, open_)
-    owner2, dist2 = owner.reshape(h, w), dist.reshape(h, w)
-    candidates = []
-    for a_own, b_own, a_dist, b_dist, a_idx, b_idx in (
-        (owner2[:, :-1], owner2[:, 1:], dist2[:, :-1], dist2[:, 1:], 0, 1),
-        (owner2[:-1], owner2[1:], dist2[:-1], dist2[1:], 0, w),
-    ):
-        meet = (a_own > 0) & (b_own > 0) & (a_own != b_own)
-        ys, xs = np.divmod(np.flatnonzero(meet), meet.shape[1])
-        p = ys * w + xs
-        cost = a_dist[meet] + b_dist[meet] + 1
-        candidates.append((a_own[meet], b_own[meet], cost, p + a_idx, p + b_idx))
-    la, lb, cost, pa, pb = (np.concatenate(c) for c in zip(*candidates, strict=True))
-    order = np.argsort(cost, kind="stable")
-    parent = list(range(count + 1))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    path = np.zeros(h * w, bool)
-    found: list[dict] = []
-    joined = 1
-    for i in order:
-        ra, rb = find(int(la[i])), find(int(lb[i]))
-        if ra == rb:
-            continue
-        parent[max(ra, rb)] = min(ra, rb)
-        cells = _trace(int(pa[i]), came, dist) + _trace(int(pb[i]), came, dist)
-        path[cells] = True
-        ys, xs = np.divmod(np.array(cells), w)
-        found.append({
-            "at_mm": [round((float(xs.mean()) - w / 2) * pitch, 2),
-                      round((h / 2 - float(ys.mean())) * pitch, 2)],
-            "length_mm": round(len(cells) * pitch, 2),
-            "width_mm": round((2 * math.ceil((width - 1) / 2) + 1) * pitch, 2),
-        })
-        joined += 1
-        if joined == count:
-            break
-    added = morph.dilate(path.reshape(h, w), math.ceil((width - 1) / 2))
-    return added, found
-
-
-def _grow(labels: np.ndarray, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Breadth-first growth of every metal piece through open cells (4-neighbours)."""
-    h, w = labels.shape
-    n = h * w
-    owner = labels.ravel().copy()
-    passable = open_.ravel()
-    dist = np.where(owner > 0, 0, -1).astype(np.int32)
-    came = np.full(n, -1, np.int64)
-    # Only metal cells beside an opening can grow: the plate's inside is skipped (the
-    # order of the remaining cells, and so every tie, is as if it had been scanned).
-    near = np.zeros((h, w), bool)
-    near[1:] |= open_[:-1]
-    near[:-1] |= open_[1:]
-    near[:, 1:] |= open_[:, :-1]
-    near[:, :-1] |= open_[:, 1:]
-    frontier = np.flatnonzero((labels > 0) & near)
-    step = 0
-    while frontier.size:
-        step += 1
-        grown = []
-        for offset in (-w, w, -1, 1):
-            nb = frontier + offset
-            ok = (nb >= 0) & (nb < n)
-            if offset == -1:
-                ok &= frontier % w != 0
-            elif offset == 1:
-                ok &= frontier % w != w - 1
-            src, nb = frontier[ok], nb[ok]
-            fresh = passable[nb] & (dist[nb] < 0)
-            src, nb = src[fresh], nb[fresh]
-            nb, first = np.unique(nb, return_index=True)
-            src = src[first]
-            dist[nb] = step
-            owner[nb] = owner[src]
-            came[nb] = src
-            grown.append(nb)
-        frontier = np.concatenate(grown)
-    return owner, dist, came
-
-
-def _trace(cell: int, came: np.ndarray, dist: np.ndarray) -> list[int]:
-    cells = []
-    while dist[cell] > 0:
-        cells.append(cell)
-        cell = int(came[cell])
-    return cells
-
-
-def steel_image(result: SteelResult, canvas_px: int, image_px: float) -> np.ndarray:
-    """Scale the grid up smoothly; bilinear + threshold keeps every metal piece joined.
-
-    Only the image circle's square is scaled (outside it all is plate). A bool canvas.
-    """
-    cells = result.open.shape[0]
+def stencil_image(open_: np.ndarray, canvas_px: int, image_px: float) -> np.ndarray:
+    """A steel stencil's grid scaled up smoothly (bilinear + threshold keeps every metal
+    piece joined); only the image circle's square is scaled, outside it all is plate."""
+    cells = open_.shape[0]
     side = math.ceil(image_px)
     offset = (canvas_px - side) // 2
     scale = cells / canvas_px  # grid cells per output pixel
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
-    grid = Image.fromarray(result.open.astype(np.uint8) * 255)
+    grid = Image.fromarray(open_.astype(np.uint8) * 255)
     return _bits_in_disc(_resized_bits(grid, box, side, 128), canvas_px, offset)
