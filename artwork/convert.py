@@ -1,8 +1,10 @@
-"""Orchestration: a drawing in, every derived file out, with a manifest of what was done.
+"""Orchestration: a drawing in, every derived file out, with a manifest of all that was done.
 
 Files in out_dir (written atomically, never carrying the original's metadata):
-cleaned.png, gobo-<key>.png + gobo-<key>.json per GoboTarget, <key>.png per
-PixelTarget (e.g. pixels-16x6.png), palette.json, preview.png.
+cleaned.png; per GoboTarget gobo-<key>.png with its manifest gobo-<key>.json and
+preview-<key>.png; per PixelTarget <key>.png (e.g. pixels-16x6.png); palette.json;
+preview.png (the colour gobo's where there is one); manifest.json: the source,
+every cleanup step, the style and why, each gobo's changes and the warnings.
 """
 
 from __future__ import annotations
@@ -10,19 +12,22 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from artwork import gobo, keystone, led, preview
 from artwork.cleanup import NoDrawing, clean_drawing
 from artwork.ingest import RejectedDrawing, load_drawing
-from artwork.png import encode_png, save_png, write_atomically
+from artwork.model import Drawing, choose_style, model_drawing
+from artwork.png import encode_png, write_atomically
 from artwork.settings import Settings
+from artwork.steel import grid_pitch, make_stencil
 from artwork.targets import GoboTarget, PixelTarget, gobo_target
 
 _MODES = {
@@ -31,14 +36,22 @@ _MODES = {
     "glass-grey": "8-bit greyscale, Floyd-Steinberg dithered",
     "colour": "RGB",
 }
+_ALL_OPEN = 0.985  # of the image circle: a gobo with no shape left to show
+_ALL_CLOSED = 0.001
 
 
 @dataclass
 class Conversion:
     files: dict[str, Path]
     palette: list[tuple[str, float]]
+    style: str
     warnings: list[str] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def needed_px(settings: Settings) -> float:
+    """The drawing's diagonal that fills a gobo at the maker's resolution."""
+    return settings.min_image_px / gobo.MARGIN
 
 
 def convert_drawing(
@@ -46,25 +59,37 @@ def convert_drawing(
     out_dir: Path,
     targets: Sequence[GoboTarget | PixelTarget],
     settings: Settings,
+    style: str | None = None,
 ) -> Conversion:
-    """Decode, clean and derive everything; bad input raises RejectedDrawing only."""
-    photo = load_drawing(Path(source), settings, settings.working_px)
+    """Decode, clean, model and derive everything; bad input raises RejectedDrawing only.
+    `style`: a curator's choice (lines, fills, painting); None: the converter's."""
+    decoded = load_drawing(Path(source), settings)
+    size = [decoded.rgb.shape[1], decoded.rgb.shape[0]]
     try:
-        cleaned = clean_drawing(photo)
-    except NoDrawing:
-        raise RejectedDrawing("blank: no drawing found") from None
+        cleaned = clean_drawing(decoded.rgb, needed_px(settings))
+    except NoDrawing as exc:
+        raise RejectedDrawing(f"blank: {str(exc) or 'no drawing found'}") from None
+    del decoded.rgb
+    automatic, reason = choose_style(cleaned.image, cleaned.paper_share)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cleaned_path = out_dir / "cleaned.png"
-    with _Writer() as writer:
-        writer.save(cleaned.image, cleaned_path)
-        result = _derive(cleaned.image, out_dir, targets, settings, writer)
-    result.files = {"cleaned": cleaned_path, **result.files}
-    result.warnings = cleaned.warnings + result.warnings
+    write_atomically(out_dir / "cleaned.png", encode_png(cleaned.image))
+    result = _derive(cleaned.image, style or automatic, out_dir, targets, settings)
+    result.files = {"cleaned": out_dir / "cleaned.png", **result.files}
+    result.warnings = decoded.warnings + cleaned.warnings + result.warnings
     result.manifest = {
-        "source": {"file": Path(source).name, "decoded_px": list(photo.size)},
+        "source": {"file": Path(source).name, "decoded_px": size},
         "cleanup": cleaned.changes,
+        "style": {
+            "used": result.style,
+            "chosen_by": "curator" if style else "converter",
+            "automatic": automatic,
+            "reason": reason,
+        },
         **result.manifest,
+        "warnings": result.warnings,
     }
+    _write_json(out_dir / "manifest.json", result.manifest)
+    result.files["manifest"] = out_dir / "manifest.json"
     return result
 
 
@@ -73,181 +98,160 @@ def convert_targets(
     out_dir: Path,
     targets: Sequence[GoboTarget | PixelTarget],
     settings: Settings,
+    style: str,
 ) -> Conversion:
     """Derive (more) targets from a stored cleaned.png without redoing cleanup."""
-    cleaned = load_drawing(Path(cleaned_png), settings, None)
+    cleaned = load_drawing(Path(cleaned_png), settings).rgb
     out_dir.mkdir(parents=True, exist_ok=True)
-    with _Writer() as writer:
-        return _derive(cleaned, out_dir, targets, settings, writer)
+    return _derive(cleaned, style, out_dir, targets, settings)
 
 
 def _derive(
-    cleaned: Image.Image,
+    cleaned: np.ndarray,
+    style: str,
     out_dir: Path,
     targets: Sequence[GoboTarget | PixelTarget],
     settings: Settings,
-    writer: _Writer,
 ) -> Conversion:
-    alpha = gobo.ink_alpha(cleaned)
-    if not (alpha > 0.5).any():
-        raise RejectedDrawing("blank: no drawing found")
-    where = gobo.placement(alpha)
-    alpha_img = Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
-    glow = np.zeros((*alpha.shape, 3), np.uint8)  # light leaving the gobo: colour x strength
+    drawing = model_drawing(cleaned, style)
+    lit = (drawing.light > 127) | (drawing.colour.max(axis=2) > 40)
+    if not lit.any():
+        raise RejectedDrawing("blank: nothing of the drawing would pass light")
+    where = gobo.placement(lit)
+    colours = _palette(drawing)
     files: dict[str, Path] = {}
     gobos: dict[str, Any] = {}
     pixels: dict[str, Any] = {}
-    shown: Image.Image | None = None  # what the preview projects
+    warnings: list[str] = []
+    shown: dict[str, np.ndarray] = {}  # each gobo's light as the audience sees it
+    gobo_targets = [t for t in targets if isinstance(t, GoboTarget)]
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
-        # Gobos render side by side (their big resizes and most numpy work drop the GIL)
-        # while this thread works out the colours, palette and pixel images. Steel goes
-        # in two steps: its stencil first, then the big picture of it, made while the
-        # preview is drawn. Colour gobos wait for the light colours.
-        jobs: list[Future[Any] | None] = [
-            None if isinstance(target, PixelTarget) or target.kind == "colour"
-            else pool.submit(steel_stencil, alpha_img, where, target, settings)
-            if target.kind == "steel"
-            else pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings)
-            for target in targets
-        ]
-        # Colour work is done on the inked pixels only (a few percent of the picture).
-        inked = np.flatnonzero(alpha > 0)
-        strength = alpha.ravel()[inked]
-        light = gobo.light_colours(cleaned, inked, strength)
-        glow.reshape(-1, 3)[inked] = np.round(light * (255 * strength)[:, None]).astype(np.uint8)
-        for i, target in enumerate(targets):
-            if isinstance(target, GoboTarget) and target.kind == "colour":
-                jobs[i] = pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings)
-        colours = led.palette(light[None], strength[None])  # the inked pixels as one row
+        jobs = [pool.submit(_gobo, drawing, where, target, settings) for target in gobo_targets]
         for target in targets:
             if isinstance(target, PixelTarget):
                 path = out_dir / f"{target.key}.png"
-                writer.save(led.pixel_image(glow, target.width, target.height), path)
+                image, gain = led.pixel_image(drawing.colour, target.width, target.height)
+                write_atomically(path, encode_png(image))
                 files[target.key] = path
                 pixels[target.key] = {
-                    "file": path.name, "width": target.width, "height": target.height,
+                    "file": path.name,
+                    "width": target.width,
+                    "height": target.height,
                     "channel_order": "rgb",
+                    "scaled_to_full_range": round(gain, 3),
                     "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
                 }
-        for i, (target, job) in enumerate(zip(targets, jobs, strict=True)):
-            if job is None or not isinstance(target, GoboTarget) or target.kind != "steel":
-                continue
-            steel = job.result()
-            jobs[i] = pool.submit(_encoded_gobo, alpha_img, glow, where, target, settings, steel)
-            if shown is None and target.keystone is None:
-                # The steel grid: the preview shows its bridges, un-mirrored as the
-                # audience sees it.
-                shown = Image.fromarray(steel.open.astype(np.uint8) * 255)
-                if target.flip:
-                    shown = shown.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        if shown is None:
-            plain = gobo_target("glass")
-            size = preview.PREVIEW_PX
-            image_px = size * plain.image_mm / plain.outer_mm
-            shown = gobo.render(
-                alpha_img, gobo.canvas_matrix(plain, size, image_px, where), size, image_px
+        for target, job in zip(gobo_targets, jobs, strict=True):
+            png, info, audience = job.result()
+            path = out_dir / f"gobo-{target.key}.png"
+            write_atomically(path, png)
+            info = {"file": path.name, **info}
+            _write_json(out_dir / f"gobo-{target.key}.json", info)
+            light = (
+                audience if target.kind == "colour" else preview.in_colour(audience, colours[0][0])
             )
-        preview_path = out_dir / "preview.png"
-        writer.save(preview.projected(shown, colours[0][0]), preview_path)
-    for target, job in zip(targets, jobs, strict=True):
-        if job is None:
-            continue
-        png, info = job.result()
-        path = out_dir / f"gobo-{target.key}.png"
-        writer.write(png, path)
-        info = {"file": path.name, **info}
-        _write_json(out_dir / f"gobo-{target.key}.json", info)
-        files[f"gobo-{target.key}"] = path
-        files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
-        gobos[target.key] = info
+            shown[target.key] = preview.projected(light)
+            write_atomically(out_dir / f"preview-{target.key}.png", encode_png(shown[target.key]))
+            files[f"gobo-{target.key}"] = path
+            files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
+            files[f"preview-{target.key}"] = out_dir / f"preview-{target.key}.png"
+            gobos[target.key] = info
+            warnings += [w for w in info["warnings"] if w not in warnings]
+    main = next(
+        (k for k, t in zip(shown, gobo_targets, strict=False) if t.kind == "colour"),
+        next(iter(shown), None),
+    )
+    preview_path = out_dir / "preview.png"
+    if main is None:  # pixel fixtures only: the drawing's light on a plain glass gobo
+        _, _, audience = _gobo(drawing, where, gobo_target("glass"), settings)
+        write_atomically(
+            preview_path, encode_png(preview.projected(preview.in_colour(audience, colours[0][0])))
+        )
+    else:
+        write_atomically(preview_path, encode_png(shown[main]))
     palette_doc = {
         "colours": [{"hex": h, "weight": w} for h, w in colours],
         "main": colours[0][0],
         "pixels": pixels,
     }
-    palette_path = out_dir / "palette.json"
-    _write_json(palette_path, palette_doc)
+    _write_json(out_dir / "palette.json", palette_doc)
     files["preview"] = preview_path
-    files["palette"] = palette_path
-    warnings = [] if colours[0][0] != led.WHITE else ["no coloured ink: shown in white light"]
+    files["palette"] = out_dir / "palette.json"
+    if colours[0][0] == led.WHITE:
+        warnings.append("no coloured ink: shown in white light")
     return Conversion(
         files=files,
         palette=colours,
+        style=style,
         warnings=warnings,
-        manifest={"gobos": gobos, "palette": palette_doc},
+        manifest={"gobos": gobos, "palette": palette_doc, "model": drawing.shares},
     )
 
 
-def _encoded_gobo(
-    alpha_img: Image.Image,
-    glow: np.ndarray,
-    where: gobo.Placement,
-    target: GoboTarget,
-    settings: Settings,
-    steel: gobo.SteelResult | None = None,
-) -> tuple[bytes, dict[str, Any]]:
-    """render_gobo with the artwork already a PNG, so the big canvas is dropped at once."""
-    image, info = render_gobo(alpha_img, glow, where, target, settings, steel)
-    return encode_png(np.asarray(image)), info
+def _palette(drawing: Drawing) -> list[tuple[str, float]]:
+    """Up to six colours of the light, weighted by area (on a small copy: colours, not detail)."""
+    scale = min(1.0, 400 / max(drawing.light.shape))
+    light = cv2.resize(drawing.colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    strength = light.max(axis=2).astype(np.float32) / 255
+    hue = light.astype(np.float32) / np.maximum(light.max(axis=2, keepdims=True), 1)
+    return led.palette(hue, strength)
 
 
-def steel_stencil(
-    alpha_img: Image.Image, where: gobo.Placement, target: GoboTarget, settings: Settings
-) -> gobo.SteelResult:
-    """The cuttable stencil on its grid (bridges, minimum features) for a steel target."""
-    pitch = gobo.steel_pitch(target, settings)
-    cells = math.ceil(target.outer_mm / pitch)
-    pitch = target.outer_mm / cells
-    image_cells = target.image_mm / pitch
-    matrix = gobo.canvas_matrix(target, cells, image_cells, where)
-    grid = gobo.render_bits(alpha_img, matrix, cells, image_cells, threshold=90)
-    return gobo.make_steel(grid, pitch, settings)
-
-
-def render_gobo(
-    alpha_img: Image.Image,
-    glow: np.ndarray,
-    where: gobo.Placement,
-    target: GoboTarget,
-    settings: Settings,
-    steel: gobo.SteelResult | None = None,
-) -> tuple[Image.Image | np.ndarray, dict[str, Any]]:
-    """The artwork (1-bit kinds as a bool array) and its manifest; for steel, `steel` is
-    its stencil if already made."""
+def _gobo(
+    drawing: Drawing, where: gobo.Placement, target: GoboTarget, settings: Settings
+) -> tuple[bytes, dict[str, Any], np.ndarray]:
+    """The encoded artwork, its manifest, and its light as the audience sees it (small)."""
     image_px = settings.min_image_px
-    image: Image.Image | np.ndarray
     canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
     changes: list[dict] = []
+    warnings: list[str] = []
+    light_img = Image.fromarray(drawing.light, "L")
     if target.kind == "steel":
-        steel = steel or steel_stencil(alpha_img, where, target, settings)
-        changes = steel.changes
-        image = gobo.steel_image(steel, canvas_px, image_px)
+        pitch = grid_pitch(settings)
+        cells = math.ceil(target.outer_mm / pitch)
+        pitch = target.outer_mm / cells
+        matrix = gobo.canvas_matrix(target, cells, target.image_mm / pitch, where)
+        # Cells are several drawing pixels wide: a cell partly covered by the drawing's side
+        # (the light of a stroke, the dark of an outline) takes that side, so thin lines survive.
+        threshold = 64 if drawing.style == "lines" else 200
+        grid = gobo.render_bits(light_img, matrix, cells, target.image_mm / pitch, threshold)
+        stencil = make_stencil(grid, pitch, settings, drawing.style)
+        changes, warnings = stencil.changes, stencil.warnings
+        image: np.ndarray = gobo.stencil_image(stencil.open, canvas_px, image_px)
     else:
         matrix = gobo.canvas_matrix(target, canvas_px, image_px, where)
         if target.kind == "colour":
-            image = gobo.render(Image.fromarray(glow, "RGB"), matrix, canvas_px, image_px)
+            image = np.asarray(
+                gobo.render(Image.fromarray(drawing.colour, "RGB"), matrix, canvas_px, image_px)
+            )
         elif target.kind == "glass":
-            image = gobo.render_bits(alpha_img, matrix, canvas_px, image_px, threshold=127)
+            image = gobo.render_bits(light_img, matrix, canvas_px, image_px, threshold=127)
         else:  # Floyd-Steinberg dots of coating, kept as 8-bit for the maker
-            grey = gobo.render(alpha_img, matrix, canvas_px, image_px)
-            image = grey.convert("1").convert("L")
+            grey = gobo.render(light_img, matrix, canvas_px, image_px)
+            image = np.asarray(grey.convert("1").convert("L"))
+    if target.kind != "colour":
+        _check_open(image, canvas_px, image_px)
+    dpi = round(image_px / (target.image_mm / 25.4), 1)
     info: dict[str, Any] = {
         "kind": target.kind,
         "size": target.size,
+        "style": drawing.style,
         "outer_diameter_mm": target.outer_mm,
         "image_diameter_mm": target.image_mm,
         "pixels": [canvas_px, canvas_px],
         "image_diameter_px": image_px,
-        "dpi": round(image_px / (target.image_mm / 25.4), 1),
+        "dpi": dpi,
         "mode": _MODES[target.kind],
         "polarity": "white = light passes",
         "outside_image": "black (metal or coating)",
         "orientation": (
-            "mirrored (flip) as seen from the lamp" if target.flip
+            "mirrored (flip) as seen from the lamp"
+            if target.flip
             else "right-reading as seen from the lamp"
         ),
         "keystone": None,
         "changes": changes,
+        "warnings": warnings,
     }
     if target.keystone is not None:
         tilt, beam = target.keystone
@@ -256,30 +260,39 @@ def render_gobo(
             "beam_deg": beam,
             "top_width_change_percent": round(keystone.top_width_change(tilt, beam), 2),
         }
-    return image, info
+    return encode_png(image, dpi=dpi), info, _audience(image, target, drawing, where)
 
 
-class _Writer:
-    """Writes PNGs on a helper thread while the next target is computed (zlib drops the
-    GIL); leaving the block waits for every file and re-raises any write error."""
+def _check_open(image: np.ndarray, canvas_px: int, image_px: float) -> None:
+    """Refuse a gobo with no shape: its image circle all open, or all closed."""
+    side = math.ceil(image_px)
+    offset = (canvas_px - side) // 2
+    square = image[offset : offset + side, offset : offset + side]
+    share = float(np.count_nonzero(square)) / (math.pi * side * side / 4)
+    if share < _ALL_CLOSED:
+        raise RejectedDrawing("blank: nothing of the drawing would pass light through the gobo")
+    if share > _ALL_OPEN:
+        raise RejectedDrawing("no shape to show: the gobo would be open across its whole image")
 
-    def __enter__(self) -> _Writer:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-png")
-        self._pending: list[Future[None]] = []
-        return self
 
-    def save(self, image: Image.Image | np.ndarray, path: Path) -> None:
-        """An image, or an array as artwork.png takes it (bool: 1-bit)."""
-        self._pending.append(self._pool.submit(save_png, image, path))
-
-    def write(self, data: bytes, path: Path) -> None:
-        """Bytes already encoded (a PNG)."""
-        self._pending.append(self._pool.submit(write_atomically, path, data))
-
-    def __exit__(self, *exc: object) -> None:
-        self._pool.shutdown(wait=True)
-        for job in self._pending:
-            job.result()
+def _audience(
+    image: np.ndarray, target: GoboTarget, drawing: Drawing, where: gobo.Placement
+) -> np.ndarray:
+    """The gobo's light at preview size as seen on the ground: a keystoned gobo's picture
+    lands undistorted, so it is shown from a plain rendering; a flip is undone."""
+    if target.keystone is not None:
+        plain = replace(target, keystone=None, flip=False)
+        size = preview.PREVIEW_PX
+        image_px = size * plain.image_mm / plain.outer_mm
+        matrix = gobo.canvas_matrix(plain, size, image_px, where)
+        source = drawing.colour if target.kind == "colour" else drawing.light
+        return np.asarray(gobo.render(Image.fromarray(source), matrix, size, image_px))
+    small = cv2.resize(
+        image.view(np.uint8) * 255 if image.dtype == bool else image,
+        (preview.PREVIEW_PX, preview.PREVIEW_PX),
+        interpolation=cv2.INTER_AREA,
+    )
+    return small[:, ::-1].copy() if target.flip else small
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

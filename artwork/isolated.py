@@ -52,12 +52,14 @@ def in_child(
     out_dir: Path,
     targets: Sequence[Any],
     settings: Settings,
+    *more: Any,
 ) -> Conversion:
-    """`func(source, out_dir, targets, settings)` in a child process; the same Conversion or
-    the same RejectedDrawing / OSError, MemoryError as a RejectedDrawing in plain words."""
+    """`func(source, out_dir, targets, settings, *more)` in a child process; the same
+    Conversion or the same RejectedDrawing / OSError, MemoryError as a RejectedDrawing in
+    plain words."""
     limit_mb = settings.conversion_memory_mb
     request = pickle.dumps((func.__module__, func.__qualname__,
-                            (Path(source), Path(out_dir), tuple(targets), settings)))
+                            (Path(source), Path(out_dir), tuple(targets), settings, *more)))
     try:
         with _ONE_AT_A_TIME:
             done = subprocess.run(
@@ -86,6 +88,7 @@ def in_child(
         return Conversion(
             files={key: Path(path) for key, path in reply["files"].items()},
             palette=[(str(colour), float(weight)) for colour, weight in reply["palette"]],
+            style=str(reply["style"]),
             warnings=list(reply["warnings"]),
             manifest=reply["manifest"],
         )
@@ -132,6 +135,7 @@ def _run(request: bytes) -> dict[str, Any]:
         "kind": "ok",
         "files": {key: str(path) for key, path in result.files.items()},
         "palette": [[colour, float(weight)] for colour, weight in result.palette],
+        "style": result.style,
         "warnings": list(result.warnings),
         "manifest": result.manifest,
     }

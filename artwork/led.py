@@ -5,12 +5,18 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from artwork.cleanup import channel_max, channel_min
-
 MAX_COLOURS = 6
 MIN_SATURATION = 0.3  # below this a colour reads as white light, not as a colour
 MIN_SHARE = 0.03  # palette entries smaller than this share of the coloured ink are noise
 WHITE = "#ffffff"
+
+
+def channel_min(rgb: np.ndarray) -> np.ndarray:
+    return np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+
+
+def channel_max(rgb: np.ndarray) -> np.ndarray:
+    return np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
 
 
 def palette(light: np.ndarray, alpha: np.ndarray) -> list[tuple[str, float]]:
@@ -67,10 +73,11 @@ def _to_srgb(linear: np.ndarray) -> np.ndarray:
     return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
 
 
-def pixel_image(glow: np.ndarray, width: int, height: int) -> Image.Image:
+def pixel_image(glow: np.ndarray, width: int, height: int) -> tuple[np.ndarray, float]:
     """The drawing as light on black (`glow`: H x W x 3 uint8 sRGB) at width x height,
     letterboxed, each LED the area average of its patch in linear light (so thin
-    strokes dim rather than vanish).
+    strokes dim rather than vanish), then scaled so the brightest LED uses the
+    fixture's whole range. Returns the RGB array and that scale (in linear light).
 
     Black stays 0 in linear light, so only lit pixels go through the table.
     """
@@ -89,4 +96,6 @@ def pixel_image(glow: np.ndarray, width: int, height: int) -> Image.Image:
             (fit_w, fit_h), Image.Resampling.BOX
         )
         out[top : top + fit_h, left : left + fit_w, channel] = np.asarray(small)
-    return Image.fromarray(np.round(_to_srgb(out) * 255).astype(np.uint8), "RGB")
+    peak = float(out.max())
+    gain = 1.0 / peak if peak > 0 else 1.0
+    return np.round(_to_srgb(out * gain) * 255).astype(np.uint8), gain

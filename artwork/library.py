@@ -17,33 +17,35 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
-import hashlib
 import json
 import os
 import re
 import shutil
 import sqlite3
-import stat
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from artwork.convert import Conversion, convert_drawing, convert_targets
+from artwork.convert import convert_drawing
+from artwork.derivatives import (
+    Runner,
+    Target,
+    derive_into,
+    in_process,
+    read_manifest,
+    target_file_name,
+)
 from artwork.ingest import RejectedDrawing
+from artwork.model import STYLES
+from artwork.originals import fsync_dir, sanitize_name, store_original
 from artwork.settings import Settings
-from artwork.targets import GoboTarget, PixelTarget
 
-Target = GoboTarget | PixelTarget
-# How a conversion is run: `run(func, source, out_dir, targets, settings)`. Called in-process by
-# default; the daemon passes artwork.isolated.in_child (a child process that exits).
-Runner = Callable[..., Conversion]
 STATUSES = ("pending", "approved", "rejected", "retired")
 ID_LENGTH = 12
-_CHUNK = 1 << 20
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS artworks (
@@ -57,7 +59,9 @@ CREATE TABLE IF NOT EXISTS artworks (
     approved_at REAL,
     palette TEXT NOT NULL,
     warnings TEXT NOT NULL,
-    reason TEXT
+    reason TEXT,
+    style TEXT,
+    style_chosen_by TEXT
 );
 CREATE INDEX IF NOT EXISTS artworks_status ON artworks (status, approved_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -86,6 +90,8 @@ class ArtworkRecord:
     palette: tuple[tuple[str, float], ...]
     directory: Path
     warnings: tuple[str, ...]
+    style: str  # lines | fills | painting: how its gobos show it
+    style_chosen_by: str  # converter | curator
     reason: str | None = None  # why a curator rejected it
 
     def to_json(self) -> dict[str, Any]:
@@ -102,6 +108,8 @@ class ArtworkRecord:
             "directory": str(self.directory),
             "warnings": list(self.warnings),
             "reason": self.reason,
+            "style": self.style,
+            "style_chosen_by": self.style_chosen_by,
         }
 
 
@@ -111,42 +119,12 @@ class AddResult:
     duplicate: bool
 
 
-def sanitize_name(name: str, limit: int = 120) -> str:
-    """A file name safe to store and show: no directories, control characters or leading dots."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch if ch.isprintable() else "_" for ch in base).strip().lstrip(".")
-    if len(base) > limit:
-        stem, dot, ext = base.rpartition(".")
-        base = (stem[: limit - len(ext) - 1] + "." + ext) if dot and len(ext) < 10 else base[:limit]
-    return base or "drawing"
-
-
-def _extension(name: str) -> str:
-    match = re.search(r"\.([A-Za-z0-9]{1,5})$", name)
-    return "." + match.group(1).lower() if match else ""
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def target_file_name(target: Target) -> str:
-    """The file convert_drawing writes for a target (pixel keys already start with "pixels-")."""
-    if isinstance(target, PixelTarget):
-        return f"{target.key}.png"
-    return f"gobo-{target.key}.png"
-
-
 class Library:
     """The catalogue. Each call opens its own connection, so any thread may use it."""
 
     def __init__(self, state_dir: Path, run: Runner | None = None) -> None:
         self.state_dir = Path(state_dir)
-        self._run: Runner = run or (lambda func, *args: func(*args))
+        self._run: Runner = run or in_process
         self.originals_dir = self.state_dir / "originals"
         self.artworks_dir = self.state_dir / "artworks"
         self.db_path = self.state_dir / "library.sqlite3"
@@ -160,8 +138,10 @@ class Library:
         with self._connect() as db:
             db.executescript(_SCHEMA)
             columns = {row["name"] for row in db.execute("PRAGMA table_info(artworks)")}
-            if "reason" not in columns:  # a library made before rejections had reasons
-                db.execute("ALTER TABLE artworks ADD COLUMN reason TEXT")
+            # Libraries from before rejections had reasons, and before styles.
+            for column in ("reason", "style", "style_chosen_by"):
+                if column not in columns:
+                    db.execute(f"ALTER TABLE artworks ADD COLUMN {column} TEXT")
 
     # -- connections -----------------------------------------------------------------------
 
@@ -208,6 +188,9 @@ class Library:
             directory=self.artworks_dir / row["id"],
             warnings=tuple(json.loads(row["warnings"])),
             reason=row["reason"],
+            # Artworks converted before there were styles were drawn as lines.
+            style=row["style"] or "lines",
+            style_chosen_by=row["style_chosen_by"] or "converter",
         )
 
     def revision(self) -> int:
@@ -320,7 +303,7 @@ class Library:
         """
         path = Path(path)
         display_name = sanitize_name(name or path.name)
-        sha256, stored = self._store_original(path, settings)
+        sha256, stored = store_original(self.originals_dir, path, settings)
         existing = self.find_sha256(sha256)
         if existing is not None:
             self._discard_original(stored, sha256)
@@ -339,7 +322,7 @@ class Library:
         fsync_dir(scratch)
         return self._commit(
             sha256, stored, scratch, display_name, credit, conversion.palette,
-            conversion.warnings, settings,
+            conversion.warnings, conversion.style, settings,
         )
 
     async def add_async(
@@ -352,44 +335,6 @@ class Library:
     ) -> AddResult:
         """add() in a worker thread: conversion takes seconds and must not block the show."""
         return await asyncio.to_thread(self.add, path, credit, targets, settings, name)
-
-    def _store_original(self, path: Path, settings: Settings) -> tuple[str, Path]:
-        limit = int(settings.max_file_mb * 1024 * 1024)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError as exc:
-            if path.is_symlink():
-                raise RejectedDrawing("a link to another file, not a drawing") from None
-            raise RejectedDrawing(f"cannot be read ({exc.strerror})") from None
-        with os.fdopen(fd, "rb") as source:
-            info = os.fstat(source.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise RejectedDrawing("not a regular file")
-            if info.st_size > limit:
-                raise RejectedDrawing(_too_large(info.st_size, settings))
-            if info.st_size == 0:
-                raise RejectedDrawing("empty file")
-            digest = hashlib.sha256()
-            scratch = self.originals_dir / f".tmp-{uuid.uuid4().hex}"
-            try:
-                with scratch.open("xb") as target:
-                    copied = 0
-                    while chunk := source.read(_CHUNK):
-                        copied += len(chunk)
-                        if copied > limit:
-                            raise RejectedDrawing(_too_large(copied, settings))
-                        digest.update(chunk)
-                        target.write(chunk)
-                    target.flush()
-                    os.fsync(target.fileno())
-                sha256 = digest.hexdigest()
-                stored = self.originals_dir / f"{sha256}{_extension(path.name)}"
-                os.replace(scratch, stored)
-            except BaseException:
-                scratch.unlink(missing_ok=True)
-                raise
-        fsync_dir(self.originals_dir)
-        return sha256, stored
 
     def _discard_original(self, stored: Path, sha256: str) -> None:
         """Drop a copy no catalogue row refers to (a duplicate or a refused drawing)."""
@@ -409,6 +354,7 @@ class Library:
         credit: str | None,
         palette: Sequence[tuple[str, float]],
         warnings: Sequence[str],
+        style: str,
         settings: Settings,
     ) -> AddResult:
         artwork_id = sha256[:ID_LENGTH]
@@ -430,11 +376,13 @@ class Library:
             fsync_dir(self.artworks_dir)
             db.execute(
                 "INSERT INTO artworks (id, sha256, original_name, original_file, credit, status,"
-                " added_at, approved_at, palette, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " added_at, approved_at, palette, warnings, style, style_chosen_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'converter')",
                 (
                     artwork_id, sha256, name, str(stored.relative_to(self.state_dir)),
                     credit, status, now, now if status == "approved" else None,
                     json.dumps([[c, float(w)] for c, w in palette]), json.dumps(list(warnings)),
+                    style,
                 ),
             )
         return AddResult(self.get(artwork_id), duplicate=False)
@@ -452,21 +400,11 @@ class Library:
             missing = [t for t in targets if not (record.directory / target_file_name(t)).is_file()]
             if not missing:
                 continue
-            # Written aside and renamed in, so a crash never leaves a half-written gobo file.
-            scratch = record.directory / f".tmp-{uuid.uuid4().hex[:8]}"
             try:
-                self._run(convert_targets, record.directory / "cleaned.png", scratch,
-                          tuple(missing), settings)
-                for target in missing:
-                    for name in _target_files(target):
-                        if (scratch / name).is_file():
-                            os.replace(scratch / name, record.directory / name)
-                _merge_pixel_notes(record.directory / "palette.json", scratch / "palette.json")
+                derive_into(record.directory, missing, settings, record.style, self._run)
             except (OSError, ValueError, RuntimeError, RejectedDrawing) as exc:
                 made[record.id] = [f"error: {exc}"]
                 continue
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
             made[record.id] = [target_file_name(t) for t in missing]
         return made
 
@@ -475,28 +413,24 @@ class Library:
     ) -> dict[str, builtins.list[str]]:
         return await asyncio.to_thread(self.ensure_derivatives, targets, settings)
 
-
-def _target_files(target: Target) -> tuple[str, ...]:
-    name = target_file_name(target)
-    return (name,) if isinstance(target, PixelTarget) else (name, name[:-4] + ".json")
-
-
-def _merge_pixel_notes(palette: Path, fresh: Path) -> None:
-    """Add the new pixel grids' channel notes to palette.json, keeping colours and the rest."""
-    if not fresh.is_file():
-        return
-    document = json.loads(palette.read_text()) if palette.is_file() else {}
-    added = json.loads(fresh.read_text()).get("pixels", {})
-    if not added:
-        return
-    document.setdefault("pixels", {}).update(added)
-    scratch = palette.with_name(f".{palette.name}.tmp")
-    with scratch.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps(document, indent=2) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(scratch, palette)
-
-
-def _too_large(size: int, settings: Settings) -> str:
-    return f"too large: {size / 1024 / 1024:.1f} MB (limit {settings.max_file_mb:g} MB)"
+    def set_style(
+        self, artwork_id: str, style: str | None, targets: Sequence[Target], settings: Settings
+    ) -> ArtworkRecord:
+        """A curator's choice of style (None: back to the converter's), its gobos redrawn.
+        The files are replaced before the catalogue says so; a refusal changes nothing."""
+        record = self.get(artwork_id)
+        manifest = read_manifest(record.directory)
+        automatic = manifest.get("style", {}).get("automatic", "lines")
+        if style is not None and style not in STYLES:
+            raise LibraryError(f"unknown style {style!r} (one of {', '.join(STYLES)})")
+        used = style or automatic
+        conversion = derive_into(record.directory, targets, settings, used, self._run,
+                                 all_files=True,
+                                 chosen_by="curator" if style else "converter")
+        with self._write() as db:
+            db.execute(
+                "UPDATE artworks SET style = ?, style_chosen_by = ?, palette = ? WHERE id = ?",
+                (used, "curator" if style else "converter",
+                 json.dumps([[c, float(w)] for c, w in conversion.palette]), record.id),
+            )
+        return self.get(record.id)

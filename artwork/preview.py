@@ -1,11 +1,12 @@
-"""Preview: the gobo's light as it falls on dark pavement, in the palette's main colour."""
+"""Preview: a gobo's light as it falls on dark pavement, as the audience sees it."""
 
 from __future__ import annotations
 
 import functools
 
+import cv2
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 PREVIEW_PX = 640
 
@@ -25,13 +26,21 @@ def _pavement() -> np.ndarray:
     return ground
 
 
-def projected(light_mask: Image.Image, colour: str) -> Image.Image:
-    """`light_mask`: L image, 255 where light passes (a gobo as seen from the audience)."""
-    mask = light_mask.convert("L").resize((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BOX)
-    sharp = np.asarray(mask.filter(ImageFilter.GaussianBlur(1.0)), np.float32) / 255
-    glow = np.asarray(mask.filter(ImageFilter.GaussianBlur(11)), np.float32) / 255
+def in_colour(mask: np.ndarray, colour: str) -> np.ndarray:
+    """A one-colour gobo's light (`mask`: bool or 0..255, True/255 = open) in a lamp colour."""
+    level = mask.astype(np.float32) / (1.0 if mask.dtype == bool else 255.0)
+    return np.round(level[..., None] * np.array(hex_to_rgb(colour), np.float32) * 255).astype(
+        np.uint8
+    )
+
+
+def projected(light: np.ndarray) -> np.ndarray:
+    """`light`: uint8 RGB, the light leaving the gobo as the audience sees it (square)."""
+    small = cv2.resize(light, (PREVIEW_PX, PREVIEW_PX), interpolation=cv2.INTER_AREA)
+    beam = small.astype(np.float32) / 255
+    sharp = cv2.GaussianBlur(beam, (0, 0), 1.0)
+    glow = cv2.GaussianBlur(beam, (0, 0), 11)
     ground = _pavement()
-    light = (sharp * 0.9 + glow * 0.5)[..., None] * np.array(hex_to_rgb(colour), np.float32)
     # Lit asphalt reflects the light; grain shows through the beam as on a real path.
-    out = ground + light * (0.55 + 4.0 * ground)
-    return Image.fromarray(np.round(np.clip(out, 0, 1) * 255).astype(np.uint8), "RGB")
+    out = ground + (sharp * 0.9 + glow * 0.5) * (0.55 + 4.0 * ground)
+    return np.round(np.clip(out, 0, 1) * 255).astype(np.uint8)

@@ -19,7 +19,6 @@ class Settings:
     min_feature_mm: float = 0.3  # steel: narrowest opening or metal line
     min_image_px: int = 3543  # pixels across the image diameter (600 dpi at 150 mm)
     stable_seconds: float = 2.0  # inbox: a file must stay complete and unchanged this long
-    working_px: int = 1600  # long edge the cleanup works at
     conversion_memory_mb: int = 300  # the daemon converts in a child limited to this (data)
 
 
@@ -35,7 +34,6 @@ def parse_settings(table: Table | Mapping[str, Any], file: Path | str | None = N
         min_feature_mm=read.number("min_feature_mm", 0.05, 5.0, d.min_feature_mm),
         min_image_px=read.integer("min_image_px", 3543, 20_000, d.min_image_px),
         stable_seconds=read.number("stable_seconds", 0.0, 3600.0, d.stable_seconds),
-        working_px=read.integer("working_px", 400, 4000, d.working_px),
         conversion_memory_mb=read.integer("conversion_memory_mb", 64, 65536,
                                           d.conversion_memory_mb),
     )

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -44,7 +45,7 @@ def test_no_metadata_survives(tmp_path: Path) -> None:
     result = convert_drawing(src, tmp_path / "out", [gobo_target("steel"),
                                                      gobo_target("colour")], Settings())
     written = [p for p in result.files.values() if p.suffix == ".png"]
-    assert len(written) == 4
+    assert len(written) == 6  # cleaned, two gobos, their previews, preview.png
     for path in written:
         data = path.read_bytes()
         for marker in (b"Exif", b"eXIf", b"iCCP", b"tEXt", b"iTXt", b"zTXt", b"PhoneMaker",
@@ -57,11 +58,16 @@ def test_no_metadata_survives(tmp_path: Path) -> None:
 
 
 def test_blank_page_refused(tmp_path: Path) -> None:
-    Image.new("RGB", (400, 300), (240, 238, 230)).save(tmp_path / "blank.png")
-    with pytest.raises(RejectedDrawing) as caught:
-        convert_drawing(tmp_path / "blank.png", tmp_path / "out", [gobo_target("glass")],
-                        Settings())
-    assert caught.value.reason == "blank: no drawing found"
+    grain = np.random.default_rng(4).normal(0, 3, (300, 400, 1))
+    paper = np.clip(np.array([240, 238, 230]) + grain, 0, 255).astype(np.uint8)
+    Image.fromarray(paper).save(tmp_path / "blank.png")
+    Image.new("RGB", (400, 300), (0, 0, 0)).save(tmp_path / "black.png")
+    for name, reason in (("blank.png", "blank: no drawing found"),
+                         ("black.png", "blank: the picture is one flat colour")):
+        with pytest.raises(RejectedDrawing) as caught:
+            convert_drawing(tmp_path / name, tmp_path / "out", [gobo_target("glass")], Settings())
+        assert caught.value.reason == reason
+    assert not (tmp_path / "out").exists()
 
 
 def test_settings_defaults_and_errors() -> None:
@@ -96,12 +102,34 @@ def test_cli_convert_real_photo(drawings_dir: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert set(data["files"]) == {"cleaned", "gobo-steel-B", "gobo-steel-B.json", "pixels-16x6",
-                                  "preview", "palette"}
+                                  "preview-steel-B", "preview", "palette", "manifest"}
     assert all(Path(p).is_file() for p in data["files"].values())
     assert data["manifest"]["gobos"]["steel-B"]["kind"] == "steel"
+    # Every change is on disk, the cleanup's included, not only on stdout.
+    on_disk = json.loads(Path(data["files"]["manifest"]).read_text())
+    assert on_disk["cleanup"] == data["manifest"]["cleanup"]
+    assert {c["change"] for c in on_disk["cleanup"]} >= {
+        "table beyond the sheet's edges removed", "cropped to the drawing"}
+    assert on_disk["style"]["used"] == data["style"] == "lines"
     plain = _run("convert", str(src), "--out", str(tmp_path / "p"), "--gobo-size", "M", "--flip")
     assert plain.returncode == 0, plain.stderr
     assert "gobo-glass-M-flip" in plain.stdout and "palette: #" in plain.stdout
+    assert "style: lines" in plain.stdout and "cleanup: " in plain.stdout
+
+
+def test_cli_converts_a_set_with_comparison_sheets(drawings_dir: Path, tmp_path: Path) -> None:
+    names = ["kidpokemon_pikachu-julia.webp", "animdraw_char2_texture.png"]
+    done = _run("convert", *(str(drawings_dir / n) for n in names), "--out", str(tmp_path),
+                "--style", "fills", "--sheet", "--json")
+    assert done.returncode == 0, done.stderr
+    reports = json.loads(done.stdout)
+    assert [r["style"] for r in reports] == ["fills", "fills"]
+    for name in names:
+        sheet = tmp_path / Path(name).stem / "comparison.png"
+        with Image.open(sheet) as image:
+            assert image.width > 6 * image.height / 2  # pictures side by side
+        chosen = json.loads((sheet.parent / "manifest.json").read_text())["style"]
+        assert chosen["chosen_by"] == "curator" and chosen["used"] == "fills"
 
 
 def test_cli_refusals_and_bad_usage(tmp_path: Path) -> None:

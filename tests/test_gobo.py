@@ -1,4 +1,8 @@
-"""Gobo artwork on drawings made for the purpose: bridges, feature rules, kinds, orientation."""
+"""Gobo artwork on drawings made for the purpose: steel that holds, kinds, orientation.
+
+Metal is checked with scipy.ndimage (labelling, erosion by a disc), not with the
+OpenCV calls the converter uses.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
-from artwork import Settings, convert_drawing, convert_targets, gobo_target
-from artwork.gobo import make_steel
-from artwork.morph import erode, label
+from artwork import RejectedDrawing, Settings, convert_drawing, convert_targets, gobo_target
+from artwork.steel import make_stencil
 
 MM_PER_INCH = 25.4
+PX_PER_MM = 3543 / 64.5  # a B gobo's image diameter at the maker's resolution
 
 
-def _save(path: Path, draw) -> Path:
-    image = Image.new("RGB", (800, 800), "white")
+def _save(path: Path, draw, size: tuple[int, int] = (800, 800)) -> Path:
+    image = Image.new("RGB", size, "white")
     draw(ImageDraw.Draw(image))
     image.save(path)
     return path
@@ -35,56 +40,97 @@ def _metal(path: Path) -> np.ndarray:
     return ~np.asarray(Image.open(path))
 
 
+def _pieces(mask: np.ndarray) -> int:
+    return int(ndimage.label(mask)[1])
+
+
+def _disc(radius_px: float) -> np.ndarray:
+    r = int(radius_px)
+    y, x = np.ogrid[-r : r + 1, -r : r + 1]
+    return x * x + y * y <= radius_px * radius_px
+
+
+def _thinned(metal: np.ndarray, radius_px: float) -> np.ndarray:
+    """The metal eroded by a disc (everything outside the picture counts as metal)."""
+    return ndimage.binary_erosion(metal, _disc(radius_px), border_value=1)
+
+
 def test_steel_bridges_every_island_and_glass_does_not(tmp_path: Path) -> None:
     src = _save(tmp_path / "rings.png", _rings)
-    result = convert_drawing(src, tmp_path / "out", [gobo_target("steel"),
-                                                     gobo_target("glass")], Settings())
+    result = convert_drawing(
+        src, tmp_path / "out", [gobo_target("steel"), gobo_target("glass")], Settings()
+    )
     steel = result.manifest["gobos"]["steel-B"]
     bridges = next(c for c in steel["changes"] if c["change"] == "bridges added")
     assert bridges["count"] >= 2  # inside of the O, the face
     assert all(b["width_mm"] >= 0.4 for b in bridges["bridges"])
-    assert label(_metal(tmp_path / "out" / "gobo-steel-B.png"))[1] == 1
-    assert label(_metal(tmp_path / "out" / "gobo-glass-B.png")[::2, ::2])[1] >= 3
+    assert _pieces(_metal(tmp_path / "out" / "gobo-steel-B.png")) == 1
+    assert _pieces(_metal(tmp_path / "out" / "gobo-glass-B.png")[::2, ::2]) >= 3
     doc = json.loads((tmp_path / "out" / "gobo-steel-B.json").read_text())
     assert doc["polarity"] == "white = light passes"
     assert doc["orientation"] == "right-reading as seen from the lamp"
     assert doc["outer_diameter_mm"] == 86.0 and doc["image_diameter_mm"] == 64.5
     assert doc["dpi"] == pytest.approx(3543 / (64.5 / MM_PER_INCH), abs=0.1)
     assert doc["changes"] == steel["changes"]
+    # The PNG carries the manifest's resolution, so a maker's software prints it to size.
+    with Image.open(tmp_path / "out" / "gobo-steel-B.png") as image:
+        assert image.info["dpi"][0] == pytest.approx(doc["dpi"], abs=0.1)
 
 
-def test_bridges_are_at_least_the_minimum_width(tmp_path: Path) -> None:
-    src = _save(tmp_path / "o.png", lambda d: d.ellipse((150, 150, 650, 650), outline="black",
-                                                        width=40))
+def test_metal_holds_thinned_by_half_the_minimum(tmp_path: Path) -> None:
+    """Islands on necks: the metal is one piece thinned by half the minimum on each side,
+    and bridges are as wide as promised (half as wide ones would not survive)."""
+
+    def necks(d: ImageDraw.ImageDraw) -> None:
+        d.ellipse((150, 150, 650, 650), outline="black", width=40)  # an O
+        d.rectangle((300, 300, 500, 500), outline="black", width=14)  # a box inside it
+        for x in range(320, 480, 40):  # stripes leaving metal on thin necks
+            d.line((x, 310, x, 490), fill="black", width=14)
+
+    src = _save(tmp_path / "o.png", necks)
     settings = Settings(min_bridge_mm=0.6)
     convert_drawing(src, tmp_path / "out", [gobo_target("steel")], settings)
     metal = _metal(tmp_path / "out" / "gobo-steel-B.png")
-    px_per_mm = 3543 / 64.5
-    # Thinning every piece of metal by just under half the bridge width on each side
-    # leaves the bridged disc still joined to the plate.
-    thinned = erode(metal, int(0.6 * px_per_mm / 2) - 1, outside=True)
-    assert label(thinned[::1, ::1])[1] == 1
-    # A bridge of half the width would not survive the same thinning.
+    assert _pieces(_thinned(metal, settings.min_feature_mm / 2 * PX_PER_MM - 1)) == 1
+    assert _pieces(_thinned(metal, 0.6 / 2 * PX_PER_MM - 2)) == 1
     convert_drawing(src, tmp_path / "thin", [gobo_target("steel")], Settings(min_bridge_mm=0.3))
-    metal = _metal(tmp_path / "thin" / "gobo-steel-B.png")
-    assert label(erode(metal, int(0.6 * px_per_mm / 2) - 1, outside=True))[1] > 1
+    narrow = _metal(tmp_path / "thin" / "gobo-steel-B.png")
+    assert _pieces(_thinned(narrow, 0.6 / 2 * PX_PER_MM - 2)) > 1
 
 
-def test_thin_features_thickened_and_specks_dropped() -> None:
-    pitch = 0.1
-    grid = np.zeros((200, 200), bool)
-    grid[50:150, 100] = True  # a 0.1 mm line of light: too thin to cut
+def test_thin_strokes_thickened_in_line_work_thin_lines_widened_in_fills() -> None:
+    pitch = 0.075  # four cells to the 0.3 mm minimum
+    grid = np.zeros((240, 240), bool)
+    grid[40:200, 60] = True  # a one-cell stroke of light
     grid[30, 30] = True  # a speck
-    grid[60:140, 20:40] = True  # a wide opening with...
-    grid[60:140, 30] = False  # ...a 0.1 mm metal hair down the middle
-    result = make_steel(grid, pitch, Settings())
-    kinds = {c["change"]: c for c in result.changes}
-    assert kinds["specks removed"]["count"] == 1 and not result.open[30, 30]
-    assert "features thickened" in kinds
-    assert result.open[50:150, 99:102].all()  # now 0.3 mm wide
-    assert result.open[70:130, 30].all()  # the hair is gone
-    assert "metal lines thinner than the minimum dropped" in kinds
-    assert label(~result.open)[1] == 1
+    grid[60:180, 120:200] = True  # a coloured area with...
+    grid[60:180, 160] = False  # ...a one-cell dark line down its middle
+    lines = make_stencil(grid, pitch, Settings(), "lines")
+    kinds = {c["change"]: c for c in lines.changes}
+    assert kinds["specks removed"]["count"] == 1 and not lines.open[30, 30]
+    assert lines.open[40:200, 59:62].all()  # the stroke, now wide enough to cut
+    assert lines.open[70:170, 160].all()  # the dark hair in the light area could not stay
+    fills = make_stencil(grid, pitch, Settings(), "fills")
+    assert "thin metal lines widened" in {c["change"] for c in fills.changes}
+    assert not fills.open[70:170, 159:162].any()  # the line work stays, widened
+    for stencil in (lines, fills):
+        assert _pieces(ndimage.binary_erosion(~stencil.open, _disc(1.5), border_value=1)) == 1
+
+
+def test_fine_detail_lost_in_steel_is_warned(tmp_path: Path) -> None:
+    def doodles(d: ImageDraw.ImageDraw) -> None:
+        for row in range(6):
+            for col in range(9):
+                x, y = 40 + col * 160, 40 + row * 80
+                d.ellipse((x, y, x + 34, y + 30), outline="black", width=4)
+                d.text((x + 50, y + 4), "aeo", fill="black", font_size=24)
+
+    src = _save(tmp_path / "doodles.png", doodles, size=(1500, 520))
+    result = convert_drawing(src, tmp_path / "out", [gobo_target("steel", "E")], Settings())
+    detail = next(c for c in result.manifest["gobos"]["steel-E"]["changes"]
+                  if c["change"] == "fine detail filled")
+    assert detail["filled"] > detail["small_shapes"] / 2
+    assert any("glass keeps them" in w for w in result.warnings)
 
 
 def test_kinds_modes_flip_and_size(tmp_path: Path) -> None:
@@ -95,7 +141,7 @@ def test_kinds_modes_flip_and_size(tmp_path: Path) -> None:
     src = _save(tmp_path / "blob.png", left_blob)
     targets = [gobo_target("glass"), gobo_target("glass", flip=True),
                gobo_target("glass-grey", "M"), gobo_target("colour", "E", image_mm=25.0)]
-    result = convert_drawing(src, tmp_path / "out", targets, Settings())
+    result = convert_drawing(src, tmp_path / "out", targets, Settings(), style="lines")
     assert [t.key for t in targets] == ["glass-B", "glass-B-flip", "glass-grey-M",
                                         "colour-E-25in37.5"]
     glass = np.asarray(Image.open(tmp_path / "out" / "gobo-glass-B.png"))
@@ -115,15 +161,29 @@ def test_kinds_modes_flip_and_size(tmp_path: Path) -> None:
     assert pixels[c, c - 600, 0] > 200 and pixels[c, c - 600, 2] < 60  # red blob lets red through
     assert pixels[c, c + 600, 2] > 200 and pixels[c, c + 600, 0] < 60  # blue line: blue
     assert result.manifest["gobos"]["glass-B-flip"]["orientation"].startswith("mirrored")
+    # Each gobo has its own projected preview; the colour gobo's is the main one.
+    previews = {key: np.asarray(Image.open(tmp_path / "out" / f"preview-{key}.png"))
+                for key in ("glass-B", "colour-E-25in37.5")}
+    assert not np.array_equal(previews["glass-B"], previews["colour-E-25in37.5"])
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out" / "preview.png")),
+                          previews["colour-E-25in37.5"])
 
 
 def test_targets_from_stored_cleaned_image_match(tmp_path: Path) -> None:
     src = _save(tmp_path / "rings.png", _rings)
     first = convert_drawing(src, tmp_path / "a", [gobo_target("steel")], Settings())
     later = convert_targets(first.files["cleaned"], tmp_path / "b",
-                            [gobo_target("steel"), gobo_target("glass", "M")], Settings())
+                            [gobo_target("steel"), gobo_target("glass", "M")], Settings(),
+                            first.style)
     assert set(later.files) >= {"gobo-steel-B", "gobo-glass-M", "palette", "preview"}
     a = np.asarray(Image.open(tmp_path / "a" / "gobo-steel-B.png"))
     b = np.asarray(Image.open(tmp_path / "b" / "gobo-steel-B.png"))
     assert np.array_equal(a, b)
     assert later.palette == first.palette
+
+
+def test_a_gobo_with_nothing_to_show_is_refused(tmp_path: Path) -> None:
+    """Pen strokes drawn as a coloured-in drawing: no coloured area, so no light at all."""
+    src = _save(tmp_path / "rings.png", _rings)
+    with pytest.raises(RejectedDrawing, match="nothing of the drawing would pass light"):
+        convert_drawing(src, tmp_path / "out", [gobo_target("steel")], Settings(), style="fills")

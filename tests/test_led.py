@@ -44,8 +44,8 @@ def test_pixels_area_averaged_in_linear_light() -> None:
     glow[:, :10] = 255  # left LED fully lit
     glow[:, 10:20:2] = 255  # second LED: every other column lit, half the light
     glow[:, 20:21] = 255  # third LED: one thin line of ten
-    out = np.asarray(pixel_image(glow, 8, 4))
-    assert out.shape == (4, 8, 3)
+    out, gain = pixel_image(glow, 8, 4)
+    assert out.shape == (4, 8, 3) and gain == 1.0
     assert (out[:, 0] == 255).all()
     # Half the light is sRGB 188, not 128: averaging happens in linear light.
     assert 185 <= out[0, 1, 0] <= 190
@@ -55,5 +55,15 @@ def test_pixels_area_averaged_in_linear_light() -> None:
 
 def test_pixels_letterboxed() -> None:
     glow = np.full((10, 40, 3), 255, np.uint8)
-    out = np.asarray(pixel_image(glow, 8, 8))
+    out, _ = pixel_image(glow, 8, 8)
     assert (out[0] == 0).all() and (out[-1] == 0).all() and (out[4] == 255).all()
+
+
+def test_dim_line_work_uses_the_fixtures_whole_range() -> None:
+    """Thin strokes average to a dim grid; the brightest LED is brought to full."""
+    glow = np.zeros((60, 160, 3), np.uint8)
+    glow[::10, :] = (255, 128, 0)  # thin orange lines, a tenth of each LED's patch
+    out, gain = pixel_image(glow, 16, 6)
+    assert gain > 5 and out.max() == 255
+    lit = out[out.max(axis=2) > 0]
+    assert (lit[:, 0] >= lit[:, 1]).all() and (lit[:, 2] == 0).all()  # still orange
