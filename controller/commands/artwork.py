@@ -15,8 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from artwork import Inbox, Library, RejectedDrawing
+from artwork.compare import describe_change, write_comparison
 from artwork.contact_sheet import write_contact_sheet
+from artwork.derivatives import read_manifest
 from artwork.library import STATUSES, ArtworkRecord, LibraryError
+from artwork.model import STYLES
 from controller.artwork_targets import targets_for_patch
 from controller.commands.common import (
     CommandFailed,
@@ -54,6 +57,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         command.add_argument("id", help="artwork id or a unique prefix of it")
         command.set_defaults(new_status=status)
         add_json_option(command)
+
+    style = new_command(
+        commands, "style", "choose how an artwork's gobos show it; they are redrawn", run_style
+    )
+    style.add_argument("id", help="artwork id or a unique prefix of it")
+    style.add_argument(
+        "style", choices=(*STYLES, "auto"),
+        help="lines: strokes glow; fills: coloured areas glow, dark lines stay dark; "
+        "painting: the painting's shapes; auto: the converter's choice",
+    )
+    add_json_option(style)
+
+    compare = new_command(
+        commands, "compare", "write an artwork's comparison sheet (original beside results)",
+        run_compare,
+    )
+    compare.add_argument("id", help="artwork id or a unique prefix of it")
+    compare.add_argument("--out", metavar="FILE", required=True, help="PNG file to write")
 
     preview = new_command(
         commands, "preview", "print (or copy) an artwork's preview PNG", run_preview
@@ -134,6 +155,16 @@ def run_show(args: argparse.Namespace) -> int:
     if record.approved_at:
         print(f"approved:  {record.approved_at.astimezone().isoformat(timespec='seconds')}")
     print("palette:   " + ", ".join(f"{c} {w:.0%}" for c, w in record.palette))
+    manifest = read_manifest(record.directory)
+    reason = manifest.get("style", {}).get("reason", "")
+    print(f"style:     {record.style} (chosen by the {record.style_chosen_by}"
+          + (f"; the converter: {reason})" if reason else ")"))
+    cleanup = "; ".join(describe_change(c) for c in manifest.get("cleanup", []))
+    if cleanup:
+        print(f"cleanup:   {cleanup}")
+    for key, info in manifest.get("gobos", {}).items():
+        done = "; ".join(describe_change(c) for c in info.get("changes", [])) or "no changes"
+        print(f"gobo:      {key}: {done}")
     for warning in record.warnings:
         print(f"warning:   {warning}")
     for name, path in files.items():
@@ -148,6 +179,34 @@ def run_status(args: argparse.Namespace) -> int:
         print_json(record.to_json())
     else:
         print(f"{record.id} is now {record.status}")
+    return 0
+
+
+def run_style(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    chosen = None if args.style == "auto" else args.style
+    with _library(args) as library:
+        try:
+            record = library.set_style(
+                args.id, chosen, targets_for_patch(config.patch), config.artwork
+            )
+        except RejectedDrawing as exc:
+            raise CommandFailed(f"{args.id}: not redrawn as {args.style}: {exc.reason}") from None
+    if args.json:
+        print_json(record.to_json())
+    else:
+        print(f"{record.id} is drawn as {record.style} (chosen by the {record.style_chosen_by})")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        record = library.get(args.id)
+    try:
+        out = write_comparison(record.directory, record.original, Path(args.out))
+    except OSError as exc:
+        raise CommandFailed(f"{args.out}: {exc.strerror or exc}") from None
+    print(out)
     return 0
 
 

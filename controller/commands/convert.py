@@ -1,4 +1,8 @@
-"""`gobo convert IMAGE --out DIR`: offline conversion, no daemon and no site configuration."""
+"""`gobo convert IMAGE... --out DIR`: offline conversion, no daemon and no site configuration.
+
+With one image its files go into DIR; with several, each into DIR/<name>/. `--sheet`
+writes each conversion's comparison sheet (comparison.png) beside its files.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from artwork import (
     convert_drawing,
     gobo_target,
 )
+from artwork.compare import describe_change, write_comparison
+from artwork.model import STYLES
 from controller.commands.common import CommandFailed, UsageError, add_json_option, new_command
 from controller.commands.common import print_json as print_json_data
 
@@ -23,10 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = new_command(
         subparsers,
         "convert",
-        "convert one drawing to gobo artwork, LED pixels and a preview (offline)",
+        "convert drawings to gobo artwork, LED pixels and previews (offline)",
         run,
     )
-    parser.add_argument("image", metavar="IMAGE", help="photo or scan of a drawing")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="photos or scans of drawings")
     parser.add_argument("--out", metavar="DIR", required=True, help="directory for the results")
     parser.add_argument(
         "--gobo-size", metavar="S", default="B", help=f"gobo size ({', '.join(SIZES)}; default B)"
@@ -44,6 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--pixels", metavar="WxH", action="append", help="LED pixel grid, e.g. 16x6 (repeatable)"
+    )
+    parser.add_argument(
+        "--style", choices=STYLES,
+        help="how the gobos show it (default: chosen from the drawing)",
+    )
+    parser.add_argument(
+        "--sheet", action="store_true", help="also write comparison.png: original beside results"
     )
     add_json_option(parser)
 
@@ -72,31 +85,56 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out)
-    try:
-        result = convert_drawing(Path(args.image), out, targets, Settings())
-    except RejectedDrawing as exc:
-        raise CommandFailed(f"{args.image}: refused: {exc.reason}") from None
-    except OSError as exc:
-        raise CommandFailed(f"{out}: cannot write: {exc.strerror}") from None
-    if args.json:
-        print_json_data({
-            "files": {name: str(path) for name, path in result.files.items()},
+    missing = [name for name in args.images if not Path(name).is_file()]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file")
+    several = len(args.images) > 1
+    reports, failed = [], 0
+    for name in args.images:
+        where = out / Path(name).stem if several else out
+        try:
+            result = convert_drawing(Path(name), where, targets, Settings(), args.style)
+            if args.sheet:
+                result.files["comparison"] = write_comparison(where, Path(name),
+                                                              where / "comparison.png")
+        except RejectedDrawing as exc:
+            if not several:
+                raise CommandFailed(f"{name}: refused: {exc.reason}") from None
+            failed += 1
+            reports.append({"image": name, "refused": exc.reason})
+            continue
+        except OSError as exc:
+            raise CommandFailed(f"{where}: cannot write: {exc.strerror}") from None
+        reports.append({
+            "image": name,
+            "style": result.style,
+            "files": {key: str(path) for key, path in result.files.items()},
             "palette": [{"hex": h, "weight": w} for h, w in result.palette],
             "warnings": result.warnings,
             "manifest": result.manifest,
         })
-        return 0
-    for warning in result.warnings:
+    if args.json:
+        print_json_data(reports if several else reports[0])
+    else:
+        for report in reports:
+            _print(report, several)
+    return 1 if failed else 0
+
+
+def _print(report: dict, several: bool) -> None:
+    if several:
+        print(f"== {report['image']}")
+    if "refused" in report:
+        print(f"refused: {report['refused']}")
+        return
+    manifest = report["manifest"]
+    print(f"style: {report['style']} ({manifest['style']['reason']})")
+    print("cleanup: " + "; ".join(describe_change(c) for c in manifest["cleanup"]))
+    for warning in report["warnings"]:
         print(f"warning: {warning}")
-    for name, path in result.files.items():
+    for name, path in report["files"].items():
         print(f"{name:24} {path}")
-    print("palette: " + ", ".join(f"{h} {w:.0%}" for h, w in result.palette))
-    for key, info in result.manifest.get("gobos", {}).items():
-        done = "; ".join(_change(c) for c in info["changes"]) or "no changes"
+    print("palette: " + ", ".join(f"{c['hex']} {c['weight']:.0%}" for c in report["palette"]))
+    for key, info in manifest.get("gobos", {}).items():
+        done = "; ".join(describe_change(c) for c in info["changes"]) or "no changes"
         print(f"gobo {key}: {info['pixels'][0]} px, {info['dpi']} dpi; {done}")
-    return 0
-
-
-def _change(change: dict) -> str:
-    count = change.get("count")
-    return f"{change['change']} ({count})" if count is not None else change["change"]
