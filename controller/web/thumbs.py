@@ -37,7 +37,8 @@ class Thumbnails:
         with _one_at_a_time:
             if cached.is_file():
                 return cached
-            image = load_drawing(source, self.settings, width) if untrusted else _derived(source)
+            image = (Image.fromarray(load_drawing(source, self.settings).rgb) if untrusted
+                     else _derived(source))
             image.thumbnail((width, width), Image.Resampling.LANCZOS)
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=self.cache_dir, prefix=".thumb-", suffix=".png")
