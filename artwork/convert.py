@@ -24,8 +24,8 @@ from PIL import Image
 from artwork import gobo, keystone, led, preview
 from artwork.cleanup import NoDrawing, clean_drawing
 from artwork.ingest import RejectedDrawing, load_drawing
-from artwork.model import Drawing, choose_style, model_drawing
-from artwork.png import encode_png, write_atomically
+from artwork.model import Drawing, model_drawing
+from artwork.png import encode_png, write_atomically, write_png
 from artwork.settings import Settings
 from artwork.steel import grid_pitch, make_stencil
 from artwork.targets import GoboTarget, PixelTarget, gobo_target
@@ -66,14 +66,13 @@ def convert_drawing(
     decoded = load_drawing(Path(source), settings)
     size = [decoded.rgb.shape[1], decoded.rgb.shape[0]]
     try:
-        cleaned = clean_drawing(decoded.rgb, needed_px(settings))
+        cleaned = clean_drawing(decoded.take(), needed_px(settings))
     except NoDrawing as exc:
         raise RejectedDrawing(f"blank: {str(exc) or 'no drawing found'}") from None
-    del decoded.rgb
-    automatic, reason = choose_style(cleaned.image, cleaned.paper_share)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomically(out_dir / "cleaned.png", encode_png(cleaned.image))
-    result = _derive(cleaned.image, style or automatic, out_dir, targets, settings)
+    drawing = model_drawing(cleaned.image, style, cleaned.paper_share)
+    result = _derive(cleaned.image, drawing, out_dir, targets, settings)
     result.files = {"cleaned": out_dir / "cleaned.png", **result.files}
     result.warnings = decoded.warnings + cleaned.warnings + result.warnings
     result.manifest = {
@@ -82,8 +81,8 @@ def convert_drawing(
         "style": {
             "used": result.style,
             "chosen_by": "curator" if style else "converter",
-            "automatic": automatic,
-            "reason": reason,
+            "automatic": drawing.automatic,
+            "reason": drawing.reason,
         },
         **result.manifest,
         "warnings": result.warnings,
@@ -103,18 +102,17 @@ def convert_targets(
     """Derive (more) targets from a stored cleaned.png without redoing cleanup."""
     cleaned = load_drawing(Path(cleaned_png), settings).rgb
     out_dir.mkdir(parents=True, exist_ok=True)
-    return _derive(cleaned, style, out_dir, targets, settings)
+    return _derive(cleaned, model_drawing(cleaned, style), out_dir, targets, settings)
 
 
 def _derive(
     cleaned: np.ndarray,
-    style: str,
+    drawing: Drawing,
     out_dir: Path,
     targets: Sequence[GoboTarget | PixelTarget],
     settings: Settings,
 ) -> Conversion:
-    drawing = model_drawing(cleaned, style)
-    lit = (drawing.light > 127) | (drawing.colour.max(axis=2) > 40)
+    lit = (drawing.light > 127) | (_brightest(drawing.colour) > 40)
     if not lit.any():
         raise RejectedDrawing("blank: nothing of the drawing would pass light")
     where = gobo.placement(lit)
@@ -125,8 +123,13 @@ def _derive(
     warnings: list[str] = []
     shown: dict[str, np.ndarray] = {}  # each gobo's light as the audience sees it
     gobo_targets = [t for t in targets if isinstance(t, GoboTarget)]
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
-        jobs = [pool.submit(_gobo, drawing, where, target, settings) for target in gobo_targets]
+    # One gobo at a time beside this thread's pixel images and palette: each holds a picture
+    # of the maker's resolution while it is made, and the conversion has a memory limit.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-gobo") as pool:
+        jobs = [
+            pool.submit(_gobo, drawing, where, target, settings, out_dir / f"gobo-{target.key}.png")
+            for target in gobo_targets
+        ]
         for target in targets:
             if isinstance(target, PixelTarget):
                 path = out_dir / f"{target.key}.png"
@@ -142,9 +145,8 @@ def _derive(
                     "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
                 }
         for target, job in zip(gobo_targets, jobs, strict=True):
-            png, info, audience = job.result()
+            info, audience = job.result()
             path = out_dir / f"gobo-{target.key}.png"
-            write_atomically(path, png)
             info = {"file": path.name, **info}
             _write_json(out_dir / f"gobo-{target.key}.json", info)
             light = (
@@ -163,7 +165,7 @@ def _derive(
     )
     preview_path = out_dir / "preview.png"
     if main is None:  # pixel fixtures only: the drawing's light on a plain glass gobo
-        _, _, audience = _gobo(drawing, where, gobo_target("glass"), settings)
+        audience = _plain_audience(drawing, where, gobo_target("glass"))
         write_atomically(
             preview_path, encode_png(preview.projected(preview.in_colour(audience, colours[0][0])))
         )
@@ -182,10 +184,15 @@ def _derive(
     return Conversion(
         files=files,
         palette=colours,
-        style=style,
+        style=drawing.style,
         warnings=warnings,
         manifest={"gobos": gobos, "palette": palette_doc, "model": drawing.shares},
     )
+
+
+def _brightest(rgb: np.ndarray) -> np.ndarray:
+    r, g, b = cv2.split(rgb)
+    return cv2.max(cv2.max(r, g), b)
 
 
 def _palette(drawing: Drawing) -> list[tuple[str, float]]:
@@ -198,9 +205,9 @@ def _palette(drawing: Drawing) -> list[tuple[str, float]]:
 
 
 def _gobo(
-    drawing: Drawing, where: gobo.Placement, target: GoboTarget, settings: Settings
-) -> tuple[bytes, dict[str, Any], np.ndarray]:
-    """The encoded artwork, its manifest, and its light as the audience sees it (small)."""
+    drawing: Drawing, where: gobo.Placement, target: GoboTarget, settings: Settings, path: Path
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Write the artwork to `path`; its manifest, and its light as the audience sees it."""
     image_px = settings.min_image_px
     canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
     changes: list[dict] = []
@@ -215,22 +222,20 @@ def _gobo(
         # (the light of a stroke, the dark of an outline) takes that side, so thin lines survive.
         threshold = 64 if drawing.style == "lines" else 200
         grid = gobo.render_bits(light_img, matrix, cells, target.image_mm / pitch, threshold)
-        stencil = make_stencil(grid, pitch, settings, drawing.style)
+        stencil = make_stencil(grid.canvas(), pitch, settings, drawing.style)
         changes, warnings = stencil.changes, stencil.warnings
-        image: np.ndarray = gobo.stencil_image(stencil.open, canvas_px, image_px)
+        disc = gobo.stencil_image(stencil.open, canvas_px, image_px)
     else:
         matrix = gobo.canvas_matrix(target, canvas_px, image_px, where)
         if target.kind == "colour":
-            image = np.asarray(
-                gobo.render(Image.fromarray(drawing.colour, "RGB"), matrix, canvas_px, image_px)
-            )
+            disc = gobo.render(drawing.colour, matrix, canvas_px, image_px)
         elif target.kind == "glass":
-            image = gobo.render_bits(light_img, matrix, canvas_px, image_px, threshold=127)
+            disc = gobo.render_bits(light_img, matrix, canvas_px, image_px, threshold=127)
         else:  # Floyd-Steinberg dots of coating, kept as 8-bit for the maker
-            grey = gobo.render(light_img, matrix, canvas_px, image_px)
-            image = np.asarray(grey.convert("1").convert("L"))
+            disc = gobo.render(drawing.light, matrix, canvas_px, image_px)
+            disc.square = np.asarray(Image.fromarray(disc.square).convert("1").convert("L"))
     if target.kind != "colour":
-        _check_open(image, canvas_px, image_px)
+        _check_open(disc.square)
     dpi = round(image_px / (target.image_mm / 25.4), 1)
     info: dict[str, Any] = {
         "kind": target.kind,
@@ -260,14 +265,13 @@ def _gobo(
             "beam_deg": beam,
             "top_width_change_percent": round(keystone.top_width_change(tilt, beam), 2),
         }
-    return encode_png(image, dpi=dpi), info, _audience(image, target, drawing, where)
+    write_png(path, disc.square, dpi=dpi, canvas=(disc.canvas_px, disc.offset))
+    return info, _audience(disc, target, drawing, where)
 
 
-def _check_open(image: np.ndarray, canvas_px: int, image_px: float) -> None:
+def _check_open(square: np.ndarray) -> None:
     """Refuse a gobo with no shape: its image circle all open, or all closed."""
-    side = math.ceil(image_px)
-    offset = (canvas_px - side) // 2
-    square = image[offset : offset + side, offset : offset + side]
+    side = square.shape[0]
     share = float(np.count_nonzero(square)) / (math.pi * side * side / 4)
     if share < _ALL_CLOSED:
         raise RejectedDrawing("blank: nothing of the drawing would pass light through the gobo")
@@ -276,23 +280,28 @@ def _check_open(image: np.ndarray, canvas_px: int, image_px: float) -> None:
 
 
 def _audience(
-    image: np.ndarray, target: GoboTarget, drawing: Drawing, where: gobo.Placement
+    disc: gobo.Disc, target: GoboTarget, drawing: Drawing, where: gobo.Placement
 ) -> np.ndarray:
     """The gobo's light at preview size as seen on the ground: a keystoned gobo's picture
     lands undistorted, so it is shown from a plain rendering; a flip is undone."""
+    size = preview.PREVIEW_PX
     if target.keystone is not None:
-        plain = replace(target, keystone=None, flip=False)
-        size = preview.PREVIEW_PX
-        image_px = size * plain.image_mm / plain.outer_mm
-        matrix = gobo.canvas_matrix(plain, size, image_px, where)
-        source = drawing.colour if target.kind == "colour" else drawing.light
-        return np.asarray(gobo.render(Image.fromarray(source), matrix, size, image_px))
-    small = cv2.resize(
-        image.view(np.uint8) * 255 if image.dtype == bool else image,
-        (preview.PREVIEW_PX, preview.PREVIEW_PX),
-        interpolation=cv2.INTER_AREA,
-    )
+        return _plain_audience(drawing, where, target)
+    side = round(disc.square.shape[0] * size / disc.canvas_px)
+    square = disc.square.view(np.uint8) * 255 if disc.square.dtype == bool else disc.square
+    small = gobo.Disc(cv2.resize(square, (side, side), interpolation=cv2.INTER_AREA), size,
+                      (size - side) // 2).canvas()
     return small[:, ::-1].copy() if target.flip else small
+
+
+def _plain_audience(drawing: Drawing, where: gobo.Placement, target: GoboTarget) -> np.ndarray:
+    """The drawing's light at preview size through a plain gobo of the target's kind."""
+    plain = replace(target, keystone=None, flip=False)
+    size = preview.PREVIEW_PX
+    image_px = size * plain.image_mm / plain.outer_mm
+    matrix = gobo.canvas_matrix(plain, size, image_px, where)
+    source = drawing.colour if target.kind == "colour" else drawing.light
+    return gobo.render(source, matrix, size, image_px).canvas()
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
@@ -65,18 +66,51 @@ def canvas_matrix(
     return to_picture @ keystone.gobo_to_surface(tilt) @ to_gobo
 
 
-def render(
-    source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float
-) -> Image.Image:
-    """Warp `source` (L or RGB) onto a black canvas; nothing outside the image circle."""
-    square, offset = _square(source, matrix, canvas_px, image_px)
-    return _in_disc(square, canvas_px, offset)
+@dataclass
+class Disc:
+    """A gobo's artwork as the square around its image circle, placed at `offset` on a
+    black canvas `canvas_px` wide. Only the square is kept: outside it all is black."""
+
+    square: np.ndarray  # bool (1-bit), uint8 (grey) or uint8 RGB; black outside the circle
+    canvas_px: int
+    offset: int
+
+    def canvas(self) -> np.ndarray:
+        """The whole canvas (for small ones: previews, tests)."""
+        out = np.zeros((self.canvas_px, self.canvas_px, *self.square.shape[2:]),
+                       self.square.dtype)
+        side = self.square.shape[0]
+        out[self.offset : self.offset + side, self.offset : self.offset + side] = self.square
+        return out
+
+
+def render(source: np.ndarray, matrix: np.ndarray, canvas_px: int, image_px: float) -> Disc:
+    """Warp `source` (uint8 grey or RGB) onto the disc; nothing outside the image circle.
+    Only the circle's square is made, straight into one array."""
+    side = math.ceil(image_px)
+    offset = (canvas_px - side) // 2
+    m = _square_matrix(matrix, offset)
+    zoom = 1.0 / math.hypot(m[0, 0], m[1, 0])  # output px per source px
+    if zoom < 0.5:  # shrink first by area so thin strokes are averaged, not skipped
+        factor = int(1 / zoom)
+        source = cv2.resize(source, None, fx=1 / factor, fy=1 / factor,
+                            interpolation=cv2.INTER_AREA)
+        m = np.diag([1 / factor, 1 / factor, 1.0]) @ m
+    # OpenCV samples at whole pixels, the matrix maps continuous coordinates: shift by half.
+    half = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
+    m = np.linalg.inv(half) @ m @ half
+    square = cv2.warpPerspective(source, m, (side, side),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    square[~_disc_mask(side)] = 0
+    return Disc(square, canvas_px, offset)
 
 
 def render_bits(
     source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float, threshold: int
-) -> np.ndarray:
-    """`render` of an L source as a bool canvas: light (True) where it is above `threshold`."""
+) -> Disc:
+    """`render` of an L image in 1 bit: light (True) where it is above `threshold`. Without
+    keystone, resized tile by tile, skipping tiles of plain black."""
     side = math.ceil(image_px)
     offset = (canvas_px - side) // 2
     m = _square_matrix(matrix, offset)
@@ -85,9 +119,8 @@ def render_bits(
         bits = _resized_bits(padded, box, side, threshold)
         bits = bits[::-1 if flip_y else 1, ::-1 if flip_x else 1]
     else:
-        square, _ = _square(source, matrix, canvas_px, image_px)
-        bits = np.asarray(square) > threshold
-    return _bits_in_disc(bits, canvas_px, offset)
+        bits = render(np.asarray(source), matrix, canvas_px, image_px).square > threshold
+    return Disc(bits & _disc_mask(side), canvas_px, offset)
 
 
 def _square_matrix(matrix: np.ndarray, offset: int) -> np.ndarray:
@@ -98,28 +131,6 @@ def _square_matrix(matrix: np.ndarray, offset: int) -> np.ndarray:
 
 def _affine(m: np.ndarray) -> bool:
     return bool(m[0, 1] == m[1, 0] == m[2, 0] == m[2, 1] == 0)
-
-
-def _square(
-    source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float
-) -> tuple[Image.Image, int]:
-    """Only the image circle's square is rendered; the rest of the disc is plain black."""
-    side = math.ceil(image_px)
-    offset = (canvas_px - side) // 2
-    m = _square_matrix(matrix, offset)
-    if _affine(m):
-        return _scaled(source, m, side), offset
-    zoom = 1.0 / math.hypot(m[0, 0], m[1, 0])  # output px per source px
-    if zoom < 0.5:  # shrink first by area so thin strokes are averaged, not skipped
-        factor = int(1 / zoom)
-        source = source.reduce(factor)
-        m = np.diag([1 / factor, 1 / factor, 1.0]) @ m
-    coeffs = tuple(float(c) for c in m.ravel()[:8])
-    square = source.transform(
-        (side, side), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR,
-        fillcolor=0,
-    )
-    return square, offset
 
 
 def _affine_box(
@@ -135,17 +146,6 @@ def _affine_box(
         source = ImageOps.expand(source, tuple(pad), fill=0)
     box = (xs[0] + pad[0], ys[0] + pad[1], xs[1] + pad[0], ys[1] + pad[1])
     return source, box, bool(m[0, 0] < 0), bool(m[1, 1] < 0)
-
-
-def _scaled(source: Image.Image, m: np.ndarray, side: int) -> Image.Image:
-    """The affine case as a resize: several times faster than a general transform."""
-    source, box, flip_x, flip_y = _affine_box(source, m, side)
-    out = source.resize((side, side), Image.Resampling.BILINEAR, box=box)
-    if flip_x:
-        out = out.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    if flip_y:
-        out = out.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
-    return out
 
 
 def _resized_bits(
@@ -179,41 +179,21 @@ def _resized_bits(
 _TILE = 256  # output pixels per side of a tile of a big 1-bit resize
 
 
-def _in_disc(square: Image.Image, canvas_px: int, offset: int) -> Image.Image:
-    """Black out the square's corners (outside the image circle) and centre it on the canvas."""
-    canvas = Image.new(square.mode, (canvas_px, canvas_px), 0)
-    canvas.paste(square, (offset, offset), _disc(square.width))
-    return canvas
-
-
-def _bits_in_disc(bits: np.ndarray, canvas_px: int, offset: int) -> np.ndarray:
-    """`_in_disc` for a bool square, in numpy: Pillow keeps 1-bit images at a byte per
-    pixel and its 1-bit paths (point, paste, PNG packing) cost more than the resize."""
-    side = bits.shape[0]
-    canvas = np.zeros((canvas_px, canvas_px), bool)
-    inside = canvas[offset : offset + side, offset : offset + side]
-    np.logical_and(bits, _disc_mask(side), out=inside)
-    return canvas
-
-
 def _draw_disc(side: int) -> Image.Image:
     disc = Image.new("L", (side, side), 0)
     ImageDraw.Draw(disc).ellipse((0, 0, side - 1, side - 1), fill=255)
     return disc
 
 
-_disc = functools.lru_cache(maxsize=4)(_draw_disc)
-
-
 @functools.lru_cache(maxsize=4)
 def _disc_mask(side: int) -> np.ndarray:
-    """The same disc as a read-only bool array (not via _disc: no second copy kept)."""
+    """The image circle as a read-only bool array."""
     mask = np.asarray(_draw_disc(side)) > 127
     mask.flags.writeable = False
     return mask
 
 
-def stencil_image(open_: np.ndarray, canvas_px: int, image_px: float) -> np.ndarray:
+def stencil_image(open_: np.ndarray, canvas_px: int, image_px: float) -> Disc:
     """A steel stencil's grid scaled up smoothly (bilinear + threshold keeps every metal
     piece joined); only the image circle's square is scaled, outside it all is plate."""
     cells = open_.shape[0]
@@ -222,4 +202,4 @@ def stencil_image(open_: np.ndarray, canvas_px: int, image_px: float) -> np.ndar
     scale = cells / canvas_px  # grid cells per output pixel
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
     grid = Image.fromarray(open_.astype(np.uint8) * 255)
-    return _bits_in_disc(_resized_bits(grid, box, side, 128), canvas_px, offset)
+    return Disc(_resized_bits(grid, box, side, 128) & _disc_mask(side), canvas_px, offset)

@@ -27,14 +27,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import cv2
+
 from artwork.convert import Conversion
 from artwork.ingest import RejectedDrawing
 from artwork.settings import Settings
 
 TIMEOUT_S = 600.0
-_CHILD_ENV = {
+CHILD_ENV = {
     # Fewer malloc arenas and BLAS threads: the same work in a smaller, predictable footprint.
     "MALLOC_ARENA_MAX": "2",
+    # Pictures (arrays over 1 MB) get pages of their own, given back when freed: the peak is
+    # what is alive at once, not what the heap once grew to.
+    "MALLOC_MMAP_THRESHOLD_": "1048576",
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
 }
@@ -66,7 +71,7 @@ def in_child(
                 [sys.executable, "-m", "artwork.isolated", str(limit_mb * 1024 * 1024),
                  str(os.getpid())],
                 input=request, capture_output=True, timeout=TIMEOUT_S,
-                env={**os.environ, **_CHILD_ENV},
+                env={**os.environ, **CHILD_ENV},
             )
     except subprocess.TimeoutExpired:
         raise RejectedDrawing(
@@ -126,6 +131,10 @@ def _run(request: bytes) -> dict[str, Any]:
         return {"kind": "rejected", "reason": exc.reason}
     except MemoryError:
         return {"kind": "memory"}
+    except cv2.error as exc:  # OpenCV's own allocation failure under the limit
+        if "Insufficient memory" in str(exc):
+            return {"kind": "memory"}
+        return {"kind": "error", "type": "cv2.error", "message": str(exc)}
     except OSError as exc:
         return {"kind": "oserror", "errno": exc.errno, "strerror": exc.strerror,
                 "filename": str(exc.filename) if exc.filename else None}

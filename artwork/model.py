@@ -33,9 +33,11 @@ _FIGURE = 0.06  # ... when the rest covers at least this much
 
 @dataclass(frozen=True)
 class Drawing:
-    style: str
+    style: str  # the style its gobos show
     light: np.ndarray  # uint8 H x W: light through a one-colour gobo (255 open)
     colour: np.ndarray  # uint8 H x W x 3: light leaving a colour gobo (black: none)
+    automatic: str | None = None  # the converter's own choice of style ...
+    reason: str = ""  # ... and why, in words
     shares: dict[str, float] = field(default_factory=dict)  # of the picture: line work, fills
 
 
@@ -49,11 +51,34 @@ class _Parts:
     chromatic: np.ndarray  # bool, full size: marks with a colour (not black or grey)
 
 
-def choose_style(cleaned: np.ndarray, paper_share: float) -> tuple[str, str]:
+def model_drawing(
+    cleaned: np.ndarray, style: str | None = None, paper_share: float | None = None
+) -> Drawing:
+    """The drawing's light in `style` (None: the converter's choice). With `paper_share`
+    (of the sheet, from the cleanup) the converter's choice is made and told too."""
+    if style is not None and style not in STYLES:
+        raise ValueError(f"style {style!r} is not one of {', '.join(STYLES)}")
+    parts = _parts(cleaned)
+    automatic, reason = (None, "") if paper_share is None else _choose(parts, paper_share)
+    style = style or automatic or "lines"
+    if style == "lines":
+        light, colour = _lines(cleaned, parts)
+    elif style == "fills":
+        light, colour = _fills(cleaned, parts)
+    else:
+        light, colour = _painting(cleaned, parts)
+    size = parts.marks.size
+    shares = {
+        "line_work": round(float(np.count_nonzero(parts.line_work)) / size, 4),
+        "fills": round(float(np.count_nonzero(parts.fills)) / size, 4),
+    }
+    return Drawing(style, light, colour, automatic, reason, shares)
+
+
+def _choose(parts: _Parts, paper_share: float) -> tuple[str, str]:
     """The style a curator would most likely pick, and why, in words."""
     if paper_share < _PAINTED:
         return "painting", f"paint covers {1 - paper_share:.0%} of the sheet"
-    parts = _parts(cleaned)
     scale = _model_scale(parts.marks.shape)
     figure = _filled(_closing(_down(parts.marks, scale), 2))
     coloured = _down(parts.fills & parts.chromatic, scale)
@@ -63,42 +88,25 @@ def choose_style(cleaned: np.ndarray, paper_share: float) -> tuple[str, str]:
     return "lines", f"strokes (coloured areas fill {share:.0%} of the figure)"
 
 
-def model_drawing(cleaned: np.ndarray, style: str) -> Drawing:
-    if style not in STYLES:
-        raise ValueError(f"style {style!r} is not one of {', '.join(STYLES)}")
-    parts = _parts(cleaned)
-    size = parts.marks.size
-    shares = {
-        "line_work": round(float(parts.line_work.sum()) / size, 4),
-        "fills": round(float(parts.fills.sum()) / size, 4),
-    }
-    if style == "lines":
-        light, colour = _lines(cleaned, parts)
-    elif style == "fills":
-        light, colour = _fills(cleaned, parts)
-    else:
-        light, colour = _painting(cleaned, parts)
-    return Drawing(style, light, colour, shares)
-
-
 def _parts(cleaned: np.ndarray) -> _Parts:
-    lab = cv2.cvtColor(cleaned, cv2.COLOR_RGB2Lab)
-    lightness = lab[..., 0].astype(np.float32) * (100 / 255)
-    chroma = np.hypot(lab[..., 1].astype(np.float32) - 128, lab[..., 2].astype(np.float32) - 128)
-    darkest = cv2.min(cv2.min(cleaned[..., 0], cleaned[..., 1]), cleaned[..., 2])
-    marks = darkest < 235
-    grey = marks & (chroma < 14)
+    lightness, a, b = cv2.split(cv2.cvtColor(cleaned, cv2.COLOR_RGB2Lab))  # L* 0..100 as 0..255
+    chroma2 = _squared_chroma(a, b)
+    del a, b
+    marks = _channel_min(cleaned) < 235
+    grey = marks & (chroma2 < 14**2)
     scale = _model_scale(marks.shape)
     stroke = max(1, round(0.004 * math.hypot(*marks.shape) * scale))
     thin_grey = grey & ~_up(_opening(_down(grey, scale), stroke), marks.shape)
     # Dark and dull is ink (black, pencil, a dark felt-tip); a saturated colour, even a
-    # dark blue, is a colour to keep.
-    line_work = marks & (
-        (lightness < 25)
-        | ((lightness < 45) & (chroma < 45))
-        | (grey & (lightness < 55))
-        | (thin_grey & (lightness < 80))
-    )
+    # dark blue, is a colour to keep. (L* 25, 45, 55, 80 on the 0..255 scale.)
+    line_work = lightness < 64
+    line_work |= (lightness < 115) & (chroma2 < 45**2)
+    line_work |= grey & (lightness < 140)
+    line_work |= thin_grey & (lightness < 204)
+    line_work &= marks
+    del grey, thin_grey, lightness
+    chromatic = marks & (chroma2 >= 14**2)
+    del chroma2
     coloured_small = _down(marks & ~line_work, scale)
     diagonal = math.hypot(*marks.shape) * scale
     grain = max(1, round(0.003 * diagonal))
@@ -108,12 +116,26 @@ def _parts(cleaned: np.ndarray) -> _Parts:
     fills = _up(_opening(closed, broad), marks.shape) & ~line_work
     enclosing = _down(line_work, scale) | closed
     holes = _up(_small_holes(enclosing, 0.03), marks.shape) & ~marks
-    return _Parts(marks, line_work, coloured, fills, holes, marks & (chroma >= 14))
+    return _Parts(marks, line_work, coloured, fills, holes, chromatic)
+
+
+def _squared_chroma(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a*^2 + b*^2 from OpenCV's 8-bit Lab planes (offset 128), in uint16 (at most 32768)."""
+    da = cv2.absdiff(a, 128).astype(np.uint16)
+    db = cv2.absdiff(b, 128).astype(np.uint16)
+    np.multiply(da, da, out=da)
+    np.multiply(db, db, out=db)
+    return np.add(da, db, out=da)
+
+
+def _channel_min(rgb: np.ndarray) -> np.ndarray:
+    r, g, b = cv2.split(rgb)
+    return cv2.min(cv2.min(r, g), b)
 
 
 def _lines(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
     """Every mark glows, as strongly as it is dark (faint pen included), in its own hue."""
-    darkness = 255 - cv2.min(cv2.min(cleaned[..., 0], cleaned[..., 1]), cleaned[..., 2])
+    darkness = 255 - _channel_min(cleaned)
     strong = float(np.percentile(darkness[parts.marks], 75)) if parts.marks.any() else 255.0
     gain = 255.0 / max(40.0, 0.6 * strong)
     light = cv2.convertScaleAbs(darkness, alpha=gain)
@@ -234,12 +256,13 @@ def _edges(regions: np.ndarray) -> np.ndarray:
 
 def _glow(cleaned: np.ndarray, light: np.ndarray) -> np.ndarray:
     """Each mark's hue at full brightness (black and grey: white), times its light."""
-    ink = 255.0 - cleaned.astype(np.float32)  # how much of each channel the ink holds back
-    rgb = 255.0 - ink
-    peak = rgb.max(axis=2, keepdims=True)
-    spread = peak - rgb.min(axis=2, keepdims=True)
-    hue = np.where(spread > 0.12 * np.maximum(peak, 1), rgb / np.maximum(peak, 1.0), 1.0)
-    return np.round(hue * light[..., None]).astype(np.uint8)
+    r, g, b = cv2.split(cleaned)
+    peak = cv2.max(cv2.max(r, g), b)
+    hue = cv2.divide(cleaned, cv2.merge([peak] * 3), scale=255)
+    # Less colourful than 12 % of its brightness reads as grey: it glows white.
+    spread = cv2.subtract(peak, cv2.min(cv2.min(r, g), b))
+    grey = cv2.compare(spread, cv2.convertScaleAbs(peak, alpha=0.12), cv2.CMP_LE)
+    return _times(cv2.max(hue, cv2.merge([grey] * 3)), light)
 
 
 def _times(rgb: np.ndarray, light: np.ndarray) -> np.ndarray:

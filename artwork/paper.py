@@ -50,22 +50,29 @@ def candidates(small: np.ndarray) -> np.ndarray:
     h, w = small.shape[:2]
     radius = max(3, round(max(h, w) / 100))
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square(radius))
-    stroke_free = (closed.astype(np.int16) - small).max(axis=2) < 14
+    stroke = _channel_max(cv2.subtract(closed, small))
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
     mean = cv2.blur(grey, (5, 5))
     spread = cv2.blur(grey * grey, (5, 5)) - mean * mean
-    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.int16)
-    a, b = lab[..., 1] - 128, lab[..., 2] - 128
-    plain = stroke_free & (spread < 36) & (np.hypot(a, b) < 22) & (lab[..., 0] > 40)
-    if plain.mean() < _MIN_SHARE:
+    lightness, a, b = cv2.split(cv2.cvtColor(small, cv2.COLOR_RGB2Lab))
+    a = a.astype(np.float32) - 128
+    b = b.astype(np.float32) - 128
+    plain = (stroke < 14) & (spread < 36) & (cv2.magnitude(a, b) < 22) & (lightness > 40)
+    if np.count_nonzero(plain) < _MIN_SHARE * plain.size:
         return plain
     # The sheet's own tint, so pale crayon (pink, yellow) is not taken for paper; a shadow,
     # darker than the lit paper, may be tinted more (blue skylight).
-    tint_a, tint_b = np.median(a[plain]), np.median(b[plain])
-    lit = np.median(lab[..., 0][plain])
-    off_tint = np.hypot(a - tint_a, b - tint_b)
-    plain &= (off_tint < 16) | ((off_tint < 30) & (lab[..., 0] < lit - 12))
-    return cv2.morphologyEx(plain.astype(np.uint8), cv2.MORPH_OPEN, square(1)).astype(bool)
+    sample = np.flatnonzero(plain)[:: max(1, np.count_nonzero(plain) // 20_000)]
+    tint_a, tint_b = np.median(a.ravel()[sample]), np.median(b.ravel()[sample])
+    lit = np.median(lightness.ravel()[sample])
+    off_tint = cv2.magnitude(a - tint_a, b - tint_b)
+    plain &= (off_tint < 16) | ((off_tint < 30) & (lightness < lit - 12))
+    return cv2.morphologyEx(plain.view(np.uint8), cv2.MORPH_OPEN, square(1)).view(bool)
+
+
+def _channel_max(rgb: np.ndarray) -> np.ndarray:
+    r, g, b = cv2.split(rgb)
+    return cv2.max(cv2.max(r, g), b)
 
 
 def find_paper(small: np.ndarray, inside: np.ndarray, seen: np.ndarray) -> Paper:
@@ -80,8 +87,9 @@ def find_paper(small: np.ndarray, inside: np.ndarray, seen: np.ndarray) -> Paper
         light[:] = np.round(np.maximum(np.max(top) * 0.9, top))
         return Paper(seen, light, share, 0.0)
     filled = cv2.GaussianBlur(_fill(small.astype(np.float32), seen), (0, 0), 1.0)
-    light = np.round(np.clip(filled, 8, 255)).astype(np.uint8)
-    dark = darkness(flatten(small, light))[seen].astype(np.float32) / 255
+    light = np.clip(filled, 8, 255).round().astype(np.uint8)
+    where = np.flatnonzero(seen)[:: max(1, np.count_nonzero(seen) // 50_000)]
+    dark = darkness(flatten(small, light)).ravel()[where].astype(np.float32) / 255
     centre = float(np.median(dark))
     noise = 1.4826 * float(np.median(np.abs(dark - centre)))
     return Paper(seen, light, share, noise)
@@ -95,12 +103,14 @@ def _fill(values: np.ndarray, known: np.ndarray) -> np.ndarray:
         v, wt = levels[-1]
         levels.append((cv2.pyrDown(v), cv2.pyrDown(wt)))
     v, wt = levels[-1]
-    estimate = _mean_or(v, wt, np.median(values[known], axis=0))
+    at = np.flatnonzero(known)[:: max(1, np.count_nonzero(known) // 20_000)]
+    estimate = _mean_or(v, wt, np.median(values.reshape(-1, 3)[at], axis=0))
     for v, wt in reversed(levels[:-1]):
         coarse = cv2.resize(estimate, (wt.shape[1], wt.shape[0]), interpolation=cv2.INTER_LINEAR)
-        local = v / np.maximum(wt, 1e-6)[..., None]
-        trust = np.clip(wt * 4.0, 0.0, 1.0)[..., None]
-        estimate = local * trust + coarse * (1.0 - trust)
+        weight3 = cv2.merge([wt] * 3)
+        local = cv2.divide(v, np.maximum(weight3, 1e-6))  # (cv2's scalars meet channel 0 only)
+        trust = np.minimum(weight3 * 4.0, 1.0)
+        estimate = cv2.add(cv2.multiply(local, trust), cv2.multiply(coarse, 1.0 - trust))
     return estimate
 
 

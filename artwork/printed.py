@@ -50,17 +50,16 @@ class Lines:
         marked = marks.view(np.uint8)
         reach = 2.0 * (h + w) / scale
         geometry = [self._ends(line, reach, scale, origin) for line in self.found]
-        bands = [
-            self._band(line, ends, scale, (h, w))
-            for line, ends in zip(self.found, geometry, strict=True)
-        ]
         # Marks off every line: a stroke that continues on both sides of a line is kept there
         # (where two printed lines cross, neither protects the other).
-        others = marked.copy()
-        for band in bands:
-            others &= 1 - band
+        every_band = np.zeros((h, w), np.uint8)
+        for line, ends in zip(self.found, geometry, strict=True):
+            self._draw_band(every_band, line, ends, scale)
+        others = marked & (1 - every_band)
+        del every_band
         out = np.zeros((h, w), np.uint8)
-        for line, ends, band in zip(self.found, geometry, bands, strict=True):
+        for line, ends in zip(self.found, geometry, strict=True):
+            band = self._draw_band(np.zeros((h, w), np.uint8), line, ends, scale)
             taken = band & marked
             at = taken > 0
             if not at.any():
@@ -92,30 +91,36 @@ class Lines:
         return (foot + along) * scale, (foot - along) * scale
 
     @staticmethod
-    def _band(
-        line: Line, ends: tuple[np.ndarray, np.ndarray], scale: float, shape: tuple[int, int]
+    def _draw_band(
+        into: np.ndarray, line: Line, ends: tuple[np.ndarray, np.ndarray], scale: float
     ) -> np.ndarray:
-        band = np.zeros(shape, np.uint8)
         thickness = max(1, round((2 * line.half_width + 2) * scale))
-        cv2.line(band, _point(ends[0]), _point(ends[1]), 1, thickness)
-        return band
+        cv2.line(into, _point(ends[0]), _point(ends[1]), 1, thickness)
+        return into
 
 
 def _like(rgb: np.ndarray, colour: tuple[float, float, float], loose: bool) -> np.ndarray:
-    """1 where a pixel (N x 3 uint8) could be the line: no darker and no more colourful
-    than it (a stroke along or across it is kept). `loose`: an edge at the frame, whose
-    darkness varies (table, shadow): only colour tells ink from it there."""
+    """1 where a pixel (N x 3 uint8) could be the line: its hue, no more colourful than
+    twice the line and no darker than it by much (a stroke along or across it is kept).
+    `loose`: an edge at the frame, whose darkness varies (table, shadow): colour only."""
     pixel = rgb.astype(np.float32) / 255
     line = np.array(colour, np.float32)
-    # A crossing stroke is far darker or more colourful; the line's own core is a little of
-    # both, as its colour was measured on the small copy where it is blurred with paper.
     line_chroma = float(line.max() - line.min())
-    colourful = (pixel.max(axis=1) - pixel.min(axis=1)) - line_chroma < max(0.1, 0.6 * line_chroma)
-    if loose:
-        return colourful.astype(np.uint8)
-    line_dark = 1 - float(line.min())
-    darker = (1 - pixel.min(axis=1)) - line_dark < max(0.15, 0.8 * line_dark)
-    return (colourful & darker).astype(np.uint8)
+    chroma = pixel.max(axis=1) - pixel.min(axis=1)
+    alike = chroma < 2 * line_chroma + 0.1
+    if line_chroma > 0.1:  # a coloured line: a stroke of another hue crossing it stays
+        alike &= _hue_distance(pixel, line) < 40
+    if not loose:
+        line_dark = 1 - float(line.min())
+        alike &= (1 - pixel.min(axis=1)) - line_dark < max(0.15, 0.8 * line_dark)
+    return alike.astype(np.uint8)
+
+
+def _hue_distance(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """Degrees between each pixel's hue and the colour's (N x 3 and 3, 0..1)."""
+    hues = cv2.cvtColor(np.vstack([pixels, colour[None]])[None], cv2.COLOR_RGB2HSV)[0, :, 0]
+    difference = np.abs(hues[:-1] - hues[-1])
+    return np.minimum(difference, 360 - difference)
 
 
 def _point(p: np.ndarray) -> tuple[int, int]:

@@ -19,7 +19,9 @@ class Settings:
     min_feature_mm: float = 0.3  # steel: narrowest opening or metal line
     min_image_px: int = 3543  # pixels across the image diameter (600 dpi at 150 mm)
     stable_seconds: float = 2.0  # inbox: a file must stay complete and unchanged this long
-    conversion_memory_mb: int = 300  # the daemon converts in a child limited to this (data)
+    # The daemon converts in a child limited to this much data (virtual: a 12 MP photo needs
+    # about 270 MB resident, 340 MB of data).
+    conversion_memory_mb: int = 360
 
 
 def parse_settings(table: Table | Mapping[str, Any], file: Path | str | None = None) -> Settings:

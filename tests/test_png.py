@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from artwork.png import save_png
+from artwork.png import encode_png, save_png
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,20 @@ def test_pillow_image_in_and_unsupported_layout_refused(tmp_path: Path) -> None:
         assert back.getpixel((3, 2)) == (10, 200, 30) and "exif" not in back.info
     with pytest.raises(ValueError, match="no PNG layout"):
         save_png(np.zeros((3, 3, 4), np.uint8), tmp_path / "rgba.png")
+
+
+@pytest.mark.parametrize("dtype", [bool, np.uint8])
+def test_a_square_on_a_black_canvas_and_its_resolution(tmp_path: Path, dtype: type) -> None:
+    """A gobo is written as its image circle's square placed on a canvas never made in
+    memory, in blocks of rows (over 256 rows, to cross a block's edge); pHYs holds its dpi."""
+    rng = np.random.default_rng(3)
+    square = rng.integers(0, 256, (301, 301, 3) if dtype is np.uint8 else (301, 301))
+    square = square.astype(np.uint8) if dtype is np.uint8 else square > 127
+    path = tmp_path / "gobo.png"
+    path.write_bytes(encode_png(square, dpi=1395.2, canvas=(613, 157)))
+    with Image.open(path) as back:
+        pixels = np.asarray(back)
+        assert back.size == (613, 613) and back.info["dpi"][0] == pytest.approx(1395.2, abs=0.05)
+    expected = np.zeros((613, 613, *square.shape[2:]), square.dtype)
+    expected[157:458, 157:458] = square
+    assert np.array_equal(pixels, expected)
