@@ -7,7 +7,8 @@ import numpy as np
 from PIL import Image
 
 MAX_COLOURS = 6
-MIN_SATURATION = 0.3  # below this a colour reads as white light, not as a colour
+MIN_SATURATION = 0.2  # a colour to name: pastel crayon is above, grey pencil far below
+TINTED = 0.1  # below this the light is white; between, a pale shade of the colours named
 MIN_SHARE = 0.03  # palette entries smaller than this share of the coloured ink are noise
 WHITE = "#ffffff"
 
@@ -21,10 +22,10 @@ def channel_max(rgb: np.ndarray) -> np.ndarray:
 
 
 def palette(light: np.ndarray, alpha: np.ndarray) -> list[tuple[str, float]]:
-    """Up to six light colours of the ink, weighted by area; paper and grey ink excluded.
+    """Up to six colours of the light, weighted by area; grey ink's light is white.
 
-    `light` is each pixel's light colour (H x W x 3, 0..1, peak channel 1).
-    A drawing without colour gives [("#ffffff", 1.0)]: it is shown in white light.
+    `light` is each pixel's light colour (H x W x 3, 0..1, peak channel 1), `alpha` its
+    strength (paper is 0). A drawing without colour gives [("#ffffff", 1.0)].
     """
     ink = alpha > 0.5
     colours = light[ink]
@@ -34,6 +35,7 @@ def palette(light: np.ndarray, alpha: np.ndarray) -> list[tuple[str, float]]:
     vivid = colours[sat >= MIN_SATURATION]
     if vivid.shape[0] < max(20, 0.02 * colours.shape[0]):
         return [(WHITE, 1.0)]
+    coloured_share = float(np.count_nonzero(sat >= TINTED)) / colours.shape[0]
     vivid = vivid[:: max(1, vivid.shape[0] // 100_000)]
     strip = Image.fromarray(np.round(vivid[None] * 255).astype(np.uint8), "RGB")
     quant = strip.quantize(colors=MAX_COLOURS, method=Image.Quantize.MEDIANCUT)
@@ -50,16 +52,19 @@ def palette(light: np.ndarray, alpha: np.ndarray) -> list[tuple[str, float]]:
                 break
         else:
             merged.append([*rgb.tolist(), float(counts[index])])
+    # A pencil figure with a pink bow is mostly white light: the colours weigh their share.
     total = sum(e[3] for e in merged)
+    weighted = [(r, g, b, coloured_share * n / total) for r, g, b, n in merged]
+    weighted.append((255.0, 255.0, 255.0, 1 - coloured_share))
     result = []
-    for r, g, b, n in sorted(merged, key=lambda e: -e[3]):
-        if n / total < MIN_SHARE:
+    for r, g, b, share in sorted(weighted, key=lambda e: -e[3]):
+        if share < MIN_SHARE:
             continue
         peak = max(r, g, b, 1.0)
         hexcode = "#{:02x}{:02x}{:02x}".format(*(round(255 * c / peak) for c in (r, g, b)))
-        result.append((hexcode, n))
-    kept = sum(n for _, n in result)
-    return [(h, round(float(n / kept), 3)) for h, n in result]
+        result.append((hexcode, share))
+    kept = sum(share for _, share in result)
+    return [(h, round(float(share / kept), 3)) for h, share in result][:MAX_COLOURS]
 
 
 _LEVELS = np.arange(256) / 255.0

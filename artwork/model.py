@@ -103,6 +103,13 @@ def _parts(cleaned: np.ndarray) -> _Parts:
     line_work |= (lightness < 115) & (chroma2 < 45**2)
     line_work |= grey & (lightness < 140)
     line_work |= thin_grey & (lightness < 204)
+    # Lines drawn in a darker colour over a fill (a red mouth on orange): far darker than the
+    # fill around them, which a closing (lightest nearby, over a stroke's width) gives. Over
+    # paper (light crayon hatching) that contrast is the colour itself, not a line.
+    reach = max(3, round(0.006 * math.hypot(*marks.shape)))
+    around = cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, np.ones((2 * reach + 1,) * 2, np.uint8))
+    line_work |= (cv2.subtract(around, lightness) > 45) & (around < 225)
+    del around
     line_work &= marks
     del grey, thin_grey, lightness
     chromatic = marks & (chroma2 >= 14**2)

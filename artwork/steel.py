@@ -340,7 +340,7 @@ def _report_detail(stencil: Stencil, before: np.ndarray, style: str) -> None:
             "area_mm2": round(filled, 2),
         }
     )
-    if shapes.size >= 5 and lost > shapes.size / 2:
+    if lost >= 10 and lost > 0.6 * shapes.size:
         stencil.warnings.append(
             f"steel fills {lost} of {shapes.size} small shapes of this drawing (the inside of "
             "letters and eyes, gaps between lines): glass keeps them"

@@ -212,6 +212,8 @@ def test_palettes_and_pixels(converted: dict) -> None:
     assert 195 <= _palette_hue(converted["animdraw_char5_image.png"][0]) <= 230  # light-blue pen
     assert 235 <= _palette_hue(converted["animdraw_char1_texture.png"][0]) <= 290  # purple marker
     assert converted["controlnet_user_1.png"][0].palette == [("#ffffff", 1.0)]  # black pen
+    assert converted["animdraw_char2_texture.png"][0].palette[0][0] == "#ffffff"  # pencil
+    assert 300 <= _palette_hue(converted["kidpokemon_jigglypuff-thiago.webp"][0]) <= 345  # pink
 
 
 def _palette_hue(conversion: Conversion) -> float:

@@ -12,12 +12,12 @@ from artwork import PixelTarget, Settings, convert_drawing
 from artwork.led import palette, pixel_image
 
 
-def test_palette_weighted_by_area_paper_and_grey_excluded(tmp_path: Path) -> None:
+def test_palette_weighted_by_area_of_the_light(tmp_path: Path) -> None:
     image = Image.new("RGB", (900, 600), "white")
     d = ImageDraw.Draw(image)
     d.rectangle((50, 50, 350, 350), fill=(230, 20, 20))  # red: 3 parts
     d.rectangle((450, 50, 550, 350), fill=(20, 20, 230))  # blue: 1 part
-    d.line((50, 500, 850, 500), fill=(60, 60, 60), width=12)  # grey pencil: no colour
+    d.line((50, 500, 850, 500), fill=(60, 60, 60), width=12)  # dark ink: metal, no light
     image.save(tmp_path / "d.png")
     result = convert_drawing(tmp_path / "d.png", tmp_path / "out", [PixelTarget(8, 4)], Settings())
     hexes = [h for h, _ in result.palette]
@@ -29,6 +29,16 @@ def test_palette_weighted_by_area_paper_and_grey_excluded(tmp_path: Path) -> Non
     doc = json.loads((tmp_path / "out" / "palette.json").read_text())
     assert doc["pixels"]["pixels-8x4"]["channel_order"] == "rgb"
     assert Image.open(tmp_path / "out" / "pixels-8x4.png").size == (8, 4)
+
+
+def test_pencil_figure_with_a_coloured_bow_is_mostly_white_light() -> None:
+    light = np.ones((100, 100, 3), np.float32)
+    light[:10, :10] = (1.0, 0.6, 0.8)  # a pink bow, a tenth of the ink
+    alpha = np.zeros((100, 100), np.float32)
+    alpha[:10, :] = 1
+    (main, main_weight), (pink, pink_weight) = palette(light, alpha)
+    assert main == "#ffffff" and pink == "#ff99cc"
+    assert main_weight == 0.9 and pink_weight == 0.1
 
 
 def test_colourless_drawing_is_white_light() -> None:
