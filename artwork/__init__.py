@@ -1,16 +1,19 @@
-"""Artwork: drawing ingest, conversion to gobo/LED artwork, library and inbox."""
+"""Artwork: drawing ingest, conversion to gobo/LED artwork, library and inbox.
 
-from artwork.convert import Conversion, convert_drawing, convert_targets
+The package itself is light: the converter (artwork.convert, artwork.ingest) loads OpenCV and is
+imported from its modules by whoever converts in-process; the daemon converts in a child.
+"""
+
+from artwork.contract import STYLES, Conversion, RejectedDrawing
 from artwork.inbox import Inbox, InboxOutcome
-from artwork.ingest import HEIC_SUPPORTED, RejectedDrawing, load_drawing
 from artwork.library import AddResult, ArtworkNotFound, ArtworkRecord, Library, LibraryError
 from artwork.settings import Settings, parse_settings
 from artwork.targets import KINDS, SIZES, GoboTarget, PixelTarget, gobo_target
 
 __all__ = [
-    "HEIC_SUPPORTED",
     "KINDS",
     "SIZES",
+    "STYLES",
     "AddResult",
     "ArtworkNotFound",
     "ArtworkRecord",
@@ -23,9 +26,6 @@ __all__ = [
     "PixelTarget",
     "RejectedDrawing",
     "Settings",
-    "convert_drawing",
-    "convert_targets",
     "gobo_target",
-    "load_drawing",
     "parse_settings",
 ]

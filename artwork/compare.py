@@ -15,8 +15,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from artwork.derivatives import read_manifest
-from artwork.ingest import RejectedDrawing, load_drawing
+from artwork.contract import RejectedDrawing
+from artwork.derivatives import describe_changes, read_manifest
+from artwork.ingest import load_drawing
 from artwork.png import save_png
 from artwork.settings import Settings
 
@@ -101,19 +102,13 @@ def _notes(manifest: dict[str, Any]) -> list[tuple[str, tuple[int, int, int]]]:
             _TEXT,
         )
     ]
-    cleanup = "; ".join(describe_change(c) for c in manifest.get("cleanup", []))
+    cleanup = describe_changes(manifest.get("cleanup", []))
     lines.append((f"cleanup: {cleanup}", _DIM))
     for key, info in manifest.get("gobos", {}).items():
-        done = "; ".join(describe_change(c) for c in info.get("changes", [])) or "no changes"
+        done = describe_changes(info.get("changes", [])) or "no changes"
         lines.append((f"{key}: {done}", _DIM))
     lines += [(f"warning: {w}", (240, 200, 90)) for w in manifest.get("warnings", [])]
     return lines
-
-
-def describe_change(change: dict[str, Any]) -> str:
-    """One change in a few words: 'bridges added (4)'."""
-    count = change.get("count", change.get("filled"))
-    return f"{change['change']} ({count})" if count is not None else str(change["change"])
 
 
 def _layout(

@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ from PIL import Image
 
 from artwork import gobo, keystone, led, preview
 from artwork.cleanup import NoDrawing, clean_drawing
-from artwork.ingest import RejectedDrawing, load_drawing
+from artwork.contract import Conversion, RejectedDrawing
+from artwork.ingest import load_drawing
 from artwork.model import Drawing, model_drawing
 from artwork.png import encode_png, write_atomically, write_png
 from artwork.settings import Settings
@@ -38,15 +39,6 @@ _MODES = {
 }
 _ALL_OPEN = 0.985  # of the image circle: a gobo with no shape left to show
 _ALL_CLOSED = 0.001
-
-
-@dataclass
-class Conversion:
-    files: dict[str, Path]
-    palette: list[tuple[str, float]]
-    style: str
-    warnings: list[str] = field(default_factory=list)
-    manifest: dict[str, Any] = field(default_factory=dict)
 
 
 def needed_px(settings: Settings) -> float:

@@ -11,23 +11,16 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from artwork.convert import Conversion, convert_targets
+from artwork.contract import CONVERT_TARGETS, Conversion, Runner, in_process
 from artwork.png import write_atomically
 from artwork.settings import Settings
 from artwork.targets import GoboTarget, PixelTarget
 
 Target = GoboTarget | PixelTarget
-# How a conversion is run: `run(func, source, out_dir, targets, settings, *more)`, in-process
-# by default; the daemon passes artwork.isolated.in_child (a child process that exits).
-Runner = Callable[..., Conversion]
-
-
-def in_process(func: Callable[..., Conversion], *args: object) -> Conversion:
-    return func(*args)
 
 
 def target_file_name(target: Target) -> str:
@@ -42,15 +35,17 @@ def derive_into(
     targets: Sequence[Target],
     settings: Settings,
     style: str,
+    run: Runner = in_process,
     all_files: bool = False,
     chosen_by: str | None = None,
 ) -> Conversion:
-    """Make `targets` in `directory` from its cleaned.png. `all_files`: also the preview
-    and palette (a new style changes them); `chosen_by`: record the style in the manifest."""
+    """Make `targets` in `directory` from its cleaned.png, converted by `run`. `all_files`:
+    also the preview and palette (a new style changes them); `chosen_by`: record the style
+    in the manifest."""
     scratch = directory / f".tmp-{uuid.uuid4().hex[:8]}"
     try:
-        conversion = convert_targets(
-            directory / "cleaned.png", scratch, tuple(targets), settings, style
+        conversion = run(
+            CONVERT_TARGETS, directory / "cleaned.png", scratch, tuple(targets), settings, style
         )
         for written in sorted(scratch.iterdir()):
             name = written.name
@@ -89,6 +84,15 @@ def _record_style(manifest: Path, conversion: Conversion, chosen_by: str) -> Non
     document["gobos"] = conversion.manifest["gobos"]
     document["palette"] = conversion.manifest["palette"]
     write_atomically(manifest, (json.dumps(document, indent=2) + "\n").encode())
+
+
+def describe_changes(changes: Sequence[dict[str, Any]]) -> str:
+    """Changes from a manifest in a few words: 'specks removed (12); bridges added (4)'."""
+    return "; ".join(
+        f"{change['change']} ({count})" if count is not None else str(change["change"])
+        for change in changes
+        for count in [change.get("count", change.get("filled"))]
+    )
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from artwork.ingest import RejectedDrawing
+from artwork.contract import RejectedDrawing
 from artwork.library import AddResult, Library, Target, fsync_dir, sanitize_name
 from artwork.safemove import move_without_overwrite
 from artwork.settings import Settings

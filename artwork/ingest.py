@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from artwork.contract import RejectedDrawing
 from artwork.settings import Settings
 
 try:  # optional: HEIC from iPhones
@@ -30,14 +31,6 @@ try:  # optional: HEIC from iPhones
     HEIC_SUPPORTED = True
 except ImportError:
     HEIC_SUPPORTED = False
-
-
-class RejectedDrawing(Exception):
-    """Bad input; `reason` is plain words for the artist (also the str)."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
 
 
 # More pixels than a gobo can use even from a small drawing in a big photo; above this a

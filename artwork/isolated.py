@@ -14,7 +14,6 @@ holds a decoded image.
 from __future__ import annotations
 
 import ctypes
-import importlib
 import json
 import os
 import pickle
@@ -23,14 +22,11 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import cv2
-
-from artwork.convert import Conversion
-from artwork.ingest import RejectedDrawing
+from artwork.contract import Conversion, RejectedDrawing, step_function
 from artwork.settings import Settings
 
 TIMEOUT_S = 600.0
@@ -52,19 +48,19 @@ class ConversionFailed(RuntimeError):
 
 
 def in_child(
-    func: Callable[..., Conversion],
+    step: str,
     source: Path,
     out_dir: Path,
     targets: Sequence[Any],
     settings: Settings,
     *more: Any,
 ) -> Conversion:
-    """`func(source, out_dir, targets, settings, *more)` in a child process; the same
+    """The conversion `step` (artwork.contract) in a child process; the same
     Conversion or the same RejectedDrawing / OSError, MemoryError as a RejectedDrawing in
     plain words."""
     limit_mb = settings.conversion_memory_mb
-    request = pickle.dumps((func.__module__, func.__qualname__,
-                            (Path(source), Path(out_dir), tuple(targets), settings, *more)))
+    request = pickle.dumps((step, (Path(source), Path(out_dir), tuple(targets), settings, *more)))
+
     try:
         with _ONE_AT_A_TIME:
             done = subprocess.run(
@@ -123,10 +119,11 @@ def _limit_self(data_bytes: int, parent: int) -> None:
 
 
 def _run(request: bytes) -> dict[str, Any]:
-    module, name, args = pickle.loads(request)  # from our parent, which is trusted
-    func = getattr(importlib.import_module(module), name)
+    import cv2  # the child's only: the daemon never loads OpenCV
+
+    step, args = pickle.loads(request)  # from our parent, which is trusted
     try:
-        result = func(*args)
+        result = step_function(step)(*args)
     except RejectedDrawing as exc:
         return {"kind": "rejected", "reason": exc.reason}
     except MemoryError:

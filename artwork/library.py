@@ -30,17 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from artwork.convert import convert_drawing
-from artwork.derivatives import (
-    Runner,
-    Target,
-    derive_into,
-    in_process,
-    read_manifest,
-    target_file_name,
-)
-from artwork.ingest import RejectedDrawing
-from artwork.model import STYLES
+from artwork.contract import CONVERT_DRAWING, STYLES, RejectedDrawing, Runner, in_process
+from artwork.derivatives import Target, derive_into, read_manifest, target_file_name
 from artwork.originals import fsync_dir, sanitize_name, store_original
 from artwork.settings import Settings
 
@@ -311,7 +302,7 @@ class Library:
         artwork_id = sha256[:ID_LENGTH]
         scratch = self.artworks_dir / f".tmp-{artwork_id}-{uuid.uuid4().hex[:8]}"
         try:
-            conversion = self._run(convert_drawing, stored, scratch, tuple(targets), settings)
+            conversion = self._run(CONVERT_DRAWING, stored, scratch, tuple(targets), settings)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             self._discard_original(stored, sha256)
@@ -401,7 +392,7 @@ class Library:
             if not missing:
                 continue
             try:
-                derive_into(record.directory, missing, settings, record.style, self._run)
+                derive_into(record.directory, missing, settings, record.style, run=self._run)
             except (OSError, ValueError, RuntimeError, RejectedDrawing) as exc:
                 made[record.id] = [f"error: {exc}"]
                 continue
@@ -424,7 +415,7 @@ class Library:
         if style is not None and style not in STYLES:
             raise LibraryError(f"unknown style {style!r} (one of {', '.join(STYLES)})")
         used = style or automatic
-        conversion = derive_into(record.directory, targets, settings, used, self._run,
+        conversion = derive_into(record.directory, targets, settings, used, run=self._run,
                                  all_files=True,
                                  chosen_by="curator" if style else "converter")
         with self._write() as db:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-STYLES = ("lines", "fills", "painting")
+from artwork.contract import STYLES
+
 _MODEL_PX = 1200  # long edge for region work (closing, holes)
 _REGIONS_PX = 400  # long edge for a painting's colour areas
 _PAINTED = 0.3  # less paper than this on the sheet: a painting

@@ -10,7 +10,7 @@ import stat
 import uuid
 from pathlib import Path
 
-from artwork.ingest import RejectedDrawing
+from artwork.contract import RejectedDrawing
 from artwork.settings import Settings
 
 _CHUNK = 1 << 20

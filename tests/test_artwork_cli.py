@@ -182,3 +182,31 @@ def test_what_a_technician_adds_stays_writable_for_the_daemons_group(
     made += [state / "artworks" / added["id"], *(state / "artworks" / added["id"]).iterdir()]
     for path in made:
         assert path.stat().st_mode & 0o060 == 0o060, path
+
+
+def test_style_show_and_compare(tmp_path, capsys, make_drawing):
+    site = str(write_site(tmp_path, approval=False))
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "add",
+                        str(make_drawing(tmp_path / "sun.png", seed=2)), "--json")
+    artwork_id = json.loads(out)[0]["id"]
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "show", artwork_id)
+    assert code == 0 and "style:     lines (chosen by the converter; the converter: strokes" in out
+    assert "cleanup:   " in out and "gobo:      glass-E: " in out
+
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "style", artwork_id, "fills")
+    assert (code, out) == (0, f"{artwork_id} is drawn as fills (chosen by the curator)\n")
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "show", artwork_id, "--json")
+    assert json.loads(out)["style"] == "fills"
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "style", artwork_id, "auto", "--json")
+    assert code == 0 and json.loads(out)["style_chosen_by"] == "converter"
+
+    with pytest.raises(SystemExit) as usage:
+        main(["--config", site, "artwork", "style", artwork_id, "woodcut"])
+    assert usage.value.code == 2 and "invalid choice: 'woodcut'" in capsys.readouterr().err
+
+    sheet = tmp_path / "compare.png"
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "compare", artwork_id, "--out",
+                        str(sheet))
+    assert (code, out.strip()) == (0, str(sheet))
+    with Image.open(sheet) as image:
+        assert image.format == "PNG" and image.width > 4 * image.height / 2

@@ -11,13 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from artwork import (
-    RejectedDrawing,
-    Settings,
-    convert_drawing,
-    gobo_target,
-    parse_settings,
-)
+from artwork import RejectedDrawing, Settings, gobo_target, parse_settings
+from artwork.convert import convert_drawing
 from siteconfig import ConfigError
 
 GOBO = [sys.executable, "-m", "controller.cli"]

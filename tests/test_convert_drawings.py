@@ -18,7 +18,8 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from artwork import Conversion, PixelTarget, Settings, convert_drawing, gobo_target
+from artwork import Conversion, PixelTarget, Settings, gobo_target
+from artwork.convert import convert_drawing
 
 TARGETS = (gobo_target("steel"), gobo_target("glass"), gobo_target("colour"), PixelTarget(16, 6))
 PX_PER_MM = 3543 / 64.5

@@ -14,7 +14,8 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from artwork import RejectedDrawing, Settings, convert_drawing, convert_targets, gobo_target
+from artwork import RejectedDrawing, Settings, gobo_target
+from artwork.convert import convert_drawing, convert_targets
 from artwork.steel import make_stencil
 
 MM_PER_INCH = 25.4

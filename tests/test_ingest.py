@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from artwork import RejectedDrawing, Settings, load_drawing
-from artwork.ingest import HEIC_SUPPORTED
+from artwork import RejectedDrawing, Settings
+from artwork.ingest import HEIC_SUPPORTED, load_drawing
 
 
 def _drawing(mode: str = "RGB") -> Image.Image:

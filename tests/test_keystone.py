@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from artwork import Settings, convert_drawing, gobo_target
+from artwork import Settings, gobo_target
+from artwork.convert import convert_drawing
 from artwork.keystone import apply, gobo_to_surface, top_width_change
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from artwork import PixelTarget, Settings, convert_drawing
+from artwork import PixelTarget, Settings
+from artwork.convert import convert_drawing
 from artwork.led import palette, pixel_image
 
 

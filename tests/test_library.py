@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from artwork import Library, PixelTarget, RejectedDrawing, gobo_target, parse_settings
+from artwork.contract import in_process
+from artwork.derivatives import read_manifest
+from artwork.isolated import in_child
 from artwork.library import ArtworkNotFound, LibraryError
 
 PIXELS = (PixelTarget(8, 4),)
@@ -147,8 +150,9 @@ def test_leftovers_of_a_crash_before_commit_are_redone(tmp_path, make_drawing):
     assert len(library.list()) == 1
 
 
-def test_ensure_derivatives_adds_files_for_a_new_patch(tmp_path, make_drawing):
-    library = Library(tmp_path / "state")
+@pytest.mark.parametrize("run", [in_process, in_child], ids=["in-process", "in-child"])
+def test_ensure_derivatives_adds_files_for_a_new_patch(tmp_path, make_drawing, run):
+    library = Library(tmp_path / "state", run=run)
     record = library.add(make_drawing(tmp_path / "e.png", seed=6), None, PIXELS, settings()).record
     glass = gobo_target("glass", size="E")
     wider = PixelTarget(16, 6)
@@ -157,6 +161,38 @@ def test_ensure_derivatives_adds_files_for_a_new_patch(tmp_path, make_drawing):
     files = library.files(record.id)
     assert files[f"gobo-{glass.key}"].is_file() and files["pixels-16x6"].is_file()
     assert library.ensure_derivatives((*PIXELS, glass, wider), settings()) == {}
+
+
+def test_a_curators_style_redraws_the_gobos_and_auto_gives_the_converters_back(
+    tmp_path, drawings_dir
+):
+    """Through the daemon's runner (a child process): Pikachu is coloured in, so the
+    converter draws it as fills; the curator's lines redraw every gobo, and auto undoes it."""
+    targets = (gobo_target("steel"), gobo_target("colour"), *PIXELS)
+    library = Library(tmp_path / "state", run=in_child)
+    source = drawings_dir / "kidpokemon_pikachu-julia.webp"
+    record = library.add(source, None, targets, settings()).record
+    assert (record.style, record.style_chosen_by) == ("fills", "converter")
+    steel = library.files(record.id)["gobo-steel-B"]
+    as_fills = steel.read_bytes()
+
+    chosen = library.set_style(record.id, "lines", targets, settings())
+    assert (chosen.style, chosen.style_chosen_by) == ("lines", "curator")
+    assert library.get(record.id).style == "lines"
+    assert steel.read_bytes() != as_fills
+    manifest = read_manifest(record.directory)
+    assert manifest["style"]["used"] == "lines" and manifest["style"]["chosen_by"] == "curator"
+    assert manifest["style"]["automatic"] == "fills"
+    assert not list(record.directory.glob(".tmp-*"))
+
+    with pytest.raises(LibraryError, match="unknown style 'woodcut'"):
+        library.set_style(record.id, "woodcut", targets, settings())
+    assert library.get(record.id).style == "lines"
+
+    back = library.set_style(record.id, None, targets, settings())
+    assert (back.style, back.style_chosen_by) == ("fills", "converter")
+    assert steel.read_bytes() == as_fills
+    assert read_manifest(record.directory)["style"]["chosen_by"] == "converter"
 
 
 def test_real_drawing(tmp_path, drawings_dir):

@@ -14,12 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from artwork import Inbox, Library, RejectedDrawing
-from artwork.compare import describe_change, write_comparison
+from artwork import STYLES, Inbox, Library, RejectedDrawing
 from artwork.contact_sheet import write_contact_sheet
-from artwork.derivatives import read_manifest
+from artwork.derivatives import describe_changes, read_manifest
 from artwork.library import STATUSES, ArtworkRecord, LibraryError
-from artwork.model import STYLES
 from controller.artwork_targets import targets_for_patch
 from controller.commands.common import (
     CommandFailed,
@@ -159,11 +157,11 @@ def run_show(args: argparse.Namespace) -> int:
     reason = manifest.get("style", {}).get("reason", "")
     print(f"style:     {record.style} (chosen by the {record.style_chosen_by}"
           + (f"; the converter: {reason})" if reason else ")"))
-    cleanup = "; ".join(describe_change(c) for c in manifest.get("cleanup", []))
+    cleanup = describe_changes(manifest.get("cleanup", []))
     if cleanup:
         print(f"cleanup:   {cleanup}")
     for key, info in manifest.get("gobos", {}).items():
-        done = "; ".join(describe_change(c) for c in info.get("changes", [])) or "no changes"
+        done = describe_changes(info.get("changes", [])) or "no changes"
         print(f"gobo:      {key}: {done}")
     for warning in record.warnings:
         print(f"warning:   {warning}")
@@ -200,6 +198,9 @@ def run_style(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    # The sheet loads OpenCV: imported here, not in `gobo daemon`, which shares the CLI.
+    from artwork.compare import write_comparison
+
     with _library(args) as library:
         record = library.get(args.id)
     try:

@@ -10,17 +10,8 @@ import argparse
 import re
 from pathlib import Path
 
-from artwork import (
-    KINDS,
-    SIZES,
-    PixelTarget,
-    RejectedDrawing,
-    Settings,
-    convert_drawing,
-    gobo_target,
-)
-from artwork.compare import describe_change, write_comparison
-from artwork.model import STYLES
+from artwork import KINDS, SIZES, STYLES, PixelTarget, RejectedDrawing, Settings, gobo_target
+from artwork.derivatives import describe_changes
 from controller.commands.common import CommandFailed, UsageError, add_json_option, new_command
 from controller.commands.common import print_json as print_json_data
 
@@ -72,6 +63,10 @@ def _pair(text: str, option: str, kind: type) -> tuple:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The converter loads OpenCV: imported here, not in `gobo daemon`, which shares the CLI.
+    from artwork.compare import write_comparison
+    from artwork.convert import convert_drawing
+
     kinds = args.gobo_kind or ["steel", "glass"]
     keystone = _pair(args.keystone, "--keystone", float) if args.keystone else None
     targets: list = []
@@ -129,12 +124,12 @@ def _print(report: dict, several: bool) -> None:
         return
     manifest = report["manifest"]
     print(f"style: {report['style']} ({manifest['style']['reason']})")
-    print("cleanup: " + "; ".join(describe_change(c) for c in manifest["cleanup"]))
+    print("cleanup: " + describe_changes(manifest["cleanup"]))
     for warning in report["warnings"]:
         print(f"warning: {warning}")
     for name, path in report["files"].items():
         print(f"{name:24} {path}")
     print("palette: " + ", ".join(f"{c['hex']} {c['weight']:.0%}" for c in report["palette"]))
     for key, info in manifest.get("gobos", {}).items():
-        done = "; ".join(describe_change(c) for c in info["changes"]) or "no changes"
+        done = describe_changes(info["changes"]) or "no changes"
         print(f"gobo {key}: {info['pixels'][0]} px, {info['dpi']} dpi; {done}")

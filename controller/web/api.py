@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from artwork.ingest import RejectedDrawing
+from artwork.contract import RejectedDrawing
 from artwork.library import ArtworkNotFound, LibraryError
 from controller.control import ControlError, DaemonNotRunning
 from controller.web import metrics, views

@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from artwork.contract import RejectedDrawing
 from artwork.inbox import REJECTED_DIR
-from artwork.ingest import RejectedDrawing, open_drawing
+from artwork.ingest import open_drawing
 from artwork.library import Library
 from artwork.settings import Settings
 

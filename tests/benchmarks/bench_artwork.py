@@ -57,7 +57,8 @@ report(times)
 """
 
 CONVERT = SETUP + """
-from artwork import PixelTarget, Settings, convert_drawing, gobo_target
+from artwork import PixelTarget, Settings, gobo_target
+from artwork.convert import convert_drawing
 targets = [gobo_target("steel"), gobo_target("glass"), PixelTarget(16, 6)]
 times = []
 for run in range({runs}):
