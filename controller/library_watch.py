@@ -90,11 +90,14 @@ def _plain(exc: Exception) -> str:
 
 
 def load_looks(library: Any, known: dict[str, Look]) -> tuple[int, list[Look]]:
-    """Approved artworks as looks, in approval order; already loaded ones are reused."""
+    """Approved artworks as looks, in approval order; already loaded ones are reused unless
+    they were redrawn in another style (a curator's choice: new files, a new palette)."""
     revision = library.revision()
     looks = []
     for record in library.approved():
         look = known.get(record.id)
+        if look is not None and look.style != record.style:
+            look = None
         if look is not None and look.credit != (record.credit or ""):
             look = replace(look, credit=record.credit or "")  # edited in the web console
         if look is None:
@@ -103,7 +106,8 @@ def load_looks(library: Any, known: dict[str, Look]) -> tuple[int, list[Look]]:
                 palette = list(record.palette)
                 if not palette and "palette" in files:
                     palette = read_palette_file(files["palette"])
-                look = look_from_record(record.id, record.credit, palette, files)
+                look = look_from_record(record.id, record.credit, palette, files,
+                                        record.style)
             except Exception as exc:  # one broken artwork directory must not empty the show
                 log.error("artwork %s skipped: %s", record.id, exc)
                 continue

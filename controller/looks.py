@@ -40,6 +40,7 @@ class Look:
     pixels: Mapping[tuple[int, int], np.ndarray] = field(default_factory=dict)
     # target key ("gobo-glass-M", ...) -> image file, for digital gobo fixtures
     gobo_images: Mapping[str, Path] = field(default_factory=dict)
+    style: str = "lines"  # how its files show the drawing (artwork.contract.STYLES)
 
 
 def hex_to_rgb(text: str) -> RGB:
@@ -66,8 +67,10 @@ def look_from_record(
     credit: str | None,
     palette: Sequence[tuple[str, float]],
     files: Mapping[str, Path],
+    style: str,
 ) -> Look:
-    """Build a look from a library record's palette and derivative files (reads the pixel PNGs)."""
+    """Build a look from a library record's palette, derivative files (reads the pixel PNGs)
+    and style."""
     pixels: dict[tuple[int, int], np.ndarray] = {}
     gobo_images: dict[str, Path] = {}
     for key, path in files.items():
@@ -77,7 +80,7 @@ def look_from_record(
                 pixels[image[0]] = image[1]
         elif key.startswith("gobo-") and Path(path).suffix == ".png":
             gobo_images[key] = Path(path)
-    return Look(artwork_id, credit or "", palette_colours(palette), pixels, gobo_images)
+    return Look(artwork_id, credit or "", palette_colours(palette), pixels, gobo_images, style)
 
 
 def _read_pixels(path: Path) -> tuple[tuple[int, int], np.ndarray] | None:

@@ -206,8 +206,9 @@ def test_look_from_library_files(tmp_path: Path) -> None:
     look = look_from_record(
         "cccc", "Ville", [("#202020", 0.1), ("#800000", 0.6), ("#000080", 0.3)],
         {"pixels-2x1": tmp_path / "pixels-2x1.png", "gobo-steel-B": tmp_path / "gobo-steel-B.png"},
+        "fills",
     )
     assert look.pixels[(2, 1)].tolist() == [list(RED), list(BLUE)]
     assert look.colours[0] == RED  # heaviest first, brightened to full
-    assert look.gobo_images["gobo-steel-B"].name == "gobo-steel-B.png"
+    assert look.gobo_images["gobo-steel-B"].name == "gobo-steel-B.png" and look.style == "fills"
     assert palette_colours([]) == palette_colours([("#000000", 1.0)])  # fallback warm white
