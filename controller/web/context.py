@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.templating import Jinja2Templates
 
+from artwork.isolated import in_child
 from artwork.library import Library
 from controller.config import SiteConfig
 from controller.web.daemon_link import DaemonLink
@@ -57,7 +58,9 @@ class Console:
 
 def build_console(config: SiteConfig, settings: WebSettings) -> Console:
     state = config.state_dir
-    library = Library(state)
+    # A curator's choice of style redraws an artwork's gobos (near 300 MB for a moment): in a
+    # child process that exits, one at a time, as the daemon converts; never in the console.
+    library = Library(state, run=in_child)
     link = DaemonLink(config.control.socket, config.control.group)
     thumbs = Thumbnails(state / CACHE_DIR, config.artwork)
     return Console(
