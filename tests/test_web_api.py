@@ -1,5 +1,6 @@
 """The console's JSON API against a real `gobo daemon` and a real `gobo web` process:
-roles, CSRF, login throttling, upload limits and names, metrics, users from the CLI."""
+roles, CSRF, login throttling, upload limits and names, a curator's choice of style, metrics,
+users from the CLI."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
-from support.web import METRICS_TOKEN, Client, WebSite, wait_for
+from support.web import METRICS_TOKEN, Client, WebSite, settled
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +34,6 @@ def drawing_bytes(seed: int, size: tuple[int, int] = (260, 200)) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def settled(client: Client, upload: dict[str, Any]) -> dict[str, Any]:
-    def probe() -> dict[str, Any] | None:
-        status, outcome = client.get(upload["status_url"])
-        return outcome if status == 200 and outcome["state"] != "waiting" else None
-
-    return wait_for("upload settled", probe, 60)
 
 
 def test_login_sets_a_strict_http_only_cookie_and_each_role_sees_its_pages(site: WebSite) -> None:
@@ -111,6 +103,76 @@ def test_changes_need_the_csrf_token_and_the_role(site: WebSite) -> None:
     mine = artist.get("/api/artworks")[1]
     assert [a["reason"] for a in mine if a["id"] == artwork["id"]] == ["the photo is blurred"]
     assert site.gobo("artwork", "show", artwork["id"], "--json").returncode == 0
+
+
+def test_a_curator_chooses_the_style_and_auto_gives_the_converters_back(
+    site: WebSite, drawings_dir: Path
+) -> None:
+    """Pikachu is coloured in, so the converter draws it as fills; the console redraws it in
+    a child process of `gobo web`, and the catalogue, the files and the log say who chose."""
+    artist, curator = Client(site), Client(site)
+    artist.login("ari")
+    curator.login("cora")
+    status, upload = artist.upload((drawings_dir / "kidpokemon_pikachu-julia.webp").read_bytes(),
+                                   filename="pikachu.webp", credit="Julia, 9")
+    assert status == 202
+    artwork = settled(artist, upload)["artwork"]
+    assert (artwork["style"], artwork["style_chosen_by"]) == ("fills", "converter")
+    steel = Path(artwork["directory"]) / "gobo-steel-B.png"
+    as_fills = steel.read_bytes()
+    path = f"/api/artworks/{artwork['id']}/style"
+    assert Client(site).post(path, {"style": "lines"}, csrf=False)[0] == 401
+    assert artist.post(path, {"style": "lines"})[0] == 403
+    assert curator.post(path, {"style": "lines"}, csrf=False)[0] == 403
+    assert curator.post(path, {"style": "woodcut"}) == (
+        400, {"error": '"style" must be one of lines, fills, painting, auto'})
+    assert curator.post("/api/artworks/0123456789ab/style", {"style": "lines"})[0] == 404
+    assert steel.read_bytes() == as_fills  # a refused request changed nothing
+
+    status, chosen = curator.post(path, {"style": "lines"})
+    assert status == 200 and (chosen["style"], chosen["style_chosen_by"]) == ("lines", "curator")
+    assert steel.read_bytes() != as_fills
+    shown = json.loads(site.gobo("artwork", "show", artwork["id"], "--json").stdout)
+    assert (shown["style"], shown["style_chosen_by"]) == ("lines", "curator")
+    listed = {a["id"]: a for a in curator.get("/api/artworks")[1]}[artwork["id"]]
+    assert listed["automatic_style"]["style"] == "fills"
+    assert listed["automatic_style"]["reason"].startswith("coloured areas fill ")
+    assert [a for a in artist.get("/api/artworks")[1] if "automatic_style" in a] == []
+
+    status, back = curator.post(path, {"style": "auto"})
+    assert status == 200 and (back["style"], back["style_chosen_by"]) == ("fills", "converter")
+    assert steel.read_bytes() == as_fills
+    log = site.web_log()
+    assert f"artwork {artwork['id']} drawn as lines (lines) by cora" in log
+    assert f"artwork {artwork['id']} drawn as fills (auto) by cora" in log
+
+
+def test_a_style_in_which_nothing_would_pass_light_is_refused_and_changes_nothing(
+    site: WebSite, tmp_path: Path
+) -> None:
+    """Two black strokes enclose nothing: as coloured areas, no light would pass."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (480, 360), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    draw.line((40, 300, 440, 60), fill=(20, 20, 20), width=6)
+    draw.line((60, 80, 300, 320), fill=(20, 20, 20), width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    curator = Client(site)
+    curator.login("cora")
+    status, upload = curator.upload(buffer.getvalue(), credit="Eero")
+    assert status == 202
+    artwork = settled(curator, upload)["artwork"]
+    assert artwork["style"] == "lines"
+    steel = Path(artwork["directory"]) / "gobo-steel-B.png"
+    before = steel.read_bytes()
+    status, answer = curator.post(f"/api/artworks/{artwork['id']}/style", {"style": "fills"})
+    assert (status, answer) == (422, {"error": "blank: nothing of the drawing would pass light"})
+    after = {a["id"]: a for a in curator.get("/api/artworks")[1]}[artwork["id"]]
+    assert (after["style"], after["style_chosen_by"]) == ("lines", "converter")
+    assert steel.read_bytes() == before
+    assert not list(Path(artwork["directory"]).glob(".tmp-*"))
 
 
 def test_an_artist_sees_only_their_own_uploads(site: WebSite) -> None:

@@ -13,8 +13,10 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from artwork.contract import RejectedDrawing
+from artwork.contract import STYLES, RejectedDrawing
+from artwork.isolated import ConversionFailed
 from artwork.library import ArtworkNotFound, LibraryError
+from controller.artwork_targets import targets_for_patch
 from controller.control import ControlError, DaemonNotRunning
 from controller.web import metrics, views
 from controller.web.auth import Denied, console, json_body, require, session_of
@@ -29,9 +31,13 @@ TRANSITIONS = {
     "reject": ("rejected", ("pending", "approved", "retired")),
     "retire": ("retired", ("approved",)),
 }
+STYLE_CHOICES = (*STYLES, "auto")  # auto: back to the converter's choice
 SHOW_COMMANDS = ("blackout", "resume", "next", "master", "play", "identify")
 THUMB_WIDTHS = (160, 320, 640, 1280)
 TOTALS_FOR_S = 30.0
+# A redraw holds a worker thread for seconds: one at a time here, so curators redrawing at once
+# wait in line without taking the threads every page needs (the child runs one at a time anyway).
+_redrawing = asyncio.Semaphore(1)
 
 
 async def daemon(awaitable: Any) -> Any:
@@ -147,6 +153,30 @@ async def change_credit(request: Request) -> Response:
         raise Denied(400, '"credit" must be a string')
     updated = await library_call(c.library.set_credit, request.path_params["id"], credit)
     log.info("artwork %s credit changed by %s", updated.id, session.user)
+    return JSONResponse(updated.to_json())
+
+
+async def change_style(request: Request) -> Response:
+    """A curator's choice of how an artwork's gobos show it; they are redrawn in a child
+    process and the daemon loads the new files when it sees the library's new revision."""
+    session = require(request, "curator")
+    c = console(request)
+    style = (await json_body(request)).get("style")
+    if style not in STYLE_CHOICES:
+        raise Denied(400, f'"style" must be one of {", ".join(STYLE_CHOICES)}')
+    record = await library_call(c.library.get, request.path_params["id"])
+    async with _redrawing:
+        try:
+            updated = await library_call(
+                c.library.set_style, record.id, None if style == "auto" else style,
+                targets_for_patch(c.config.patch), c.config.artwork,
+            )
+        except RejectedDrawing as exc:
+            return JSONResponse({"error": exc.reason}, status_code=422)
+        except ConversionFailed as exc:
+            log.error("artwork %s not redrawn as %s: %s", record.id, style, exc)
+            raise Denied(500, f"not redrawn: {exc}") from None
+    log.info("artwork %s drawn as %s (%s) by %s", record.id, updated.style, style, session.user)
     return JSONResponse(updated.to_json())
 
 

@@ -82,6 +82,7 @@ def build_app(config: SiteConfig, settings: WebSettings) -> Starlette:
         *(Route(f"/api/artworks/{{id:str}}/{action}", partial(api.change_status, action=action),
                 methods=["POST"]) for action in api.TRANSITIONS),
         Route("/api/artworks/{id:str}/credit", api.change_credit, methods=["POST"]),
+        Route("/api/artworks/{id:str}/style", api.change_style, methods=["POST"]),
         *(Route(f"/api/{command}", partial(api.show_command, command=command), methods=["POST"])
           for command in api.SHOW_COMMANDS),
         Route("/art/{id:str}/{which:str}.png", api.picture),

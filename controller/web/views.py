@@ -10,9 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from artwork.derivatives import read_manifest
 from artwork.library import ArtworkRecord
 from controller.report import build_report
 from controller.runlog import SITE, RunLog
+from controller.web.auth import may
 from controller.web.context import Console
 from controller.web.sessions import Session
 
@@ -32,9 +34,18 @@ def pictures(record: ArtworkRecord) -> dict[str, Path]:
     return found
 
 
+def automatic_style(record: ArtworkRecord) -> dict[str, str | None]:
+    """The converter's own choice of style and why, from manifest.json (an artwork converted
+    before there were styles has neither)."""
+    style = read_manifest(record.directory).get("style", {})
+    return {"style": style.get("automatic"), "reason": style.get("reason")}
+
+
 def artworks(c: Console, session: Session) -> list[dict[str, Any]]:
     """`gobo artwork list --json`'s entries (an artist's own uploads only), with how often
-    and how long each was shown, who uploaded it and which pictures it has."""
+    and how long each was shown, who uploaded it and which pictures it has; for those who
+    may choose another style (curators and technicians), the converter's choice and why."""
+    chooses_style = may(session.role, "curator")
     uploader = c.uploads.uploader_of()
     shown = showings(c)
     rows = []
@@ -47,6 +58,8 @@ def artworks(c: Console, session: Session) -> list[dict[str, Any]]:
         entry["shown"] = {"times": times, "minutes": round(minutes, 1)}
         entry["uploaded_by"] = by
         entry["pictures"] = sorted(pictures(record))
+        if chooses_style:
+            entry["automatic_style"] = automatic_style(record)
         rows.append(entry)
     return rows
 

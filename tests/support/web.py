@@ -43,6 +43,16 @@ def wait_for(what: str, probe: Callable[[], Any], deadline_s: float = DEADLINE_S
     raise AssertionError(f"{what}: not within {deadline_s} s (last: {last!r})")
 
 
+def settled(client: Client, upload: dict[str, Any]) -> dict[str, Any]:
+    """What became of an upload once the daemon took it from the inbox (or refused it)."""
+
+    def probe() -> dict[str, Any] | None:
+        status, outcome = client.get(upload["status_url"])
+        return outcome if status == 200 and outcome["state"] != "waiting" else None
+
+    return wait_for("upload settled", probe, 60)
+
+
 SITE = """
 [site]
 name = "Web test"
@@ -82,6 +92,13 @@ output = "sim"
 universe = 1
 address = 1
 gobo_kind = "glass"
+[[fixture]]
+name = "spot"
+profile = "generic-led-gobo"
+output = "sim"
+universe = 1
+address = 40
+gobo_kind = "steel"
 [[fixture]]
 name = "wash"
 profile = "generic-rgbw"
