@@ -1,8 +1,9 @@
 """The console in a real browser (Debian's chromium through chromedriver) against a real
 daemon and `gobo web`: each role logs in, an artist uploads a drawing from disk, a curator
 approves it beside its gobo previews, it is shown tonight, a technician blacks out and the
-live picture goes dark. Every page is saved as a screenshot at phone and desktop size in
-$GOBO_WEB_SCREENSHOTS (default: the test's temporary directory)."""
+live picture goes dark; a curator on a phone draws an artwork in another style. Every page is
+saved as a screenshot at phone and desktop size in $GOBO_WEB_SCREENSHOTS (default: the test's
+temporary directory)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from conftest import need
 from PIL import Image
-from support.web import PASSWORDS, Client, WebSite, wait_for
+from support.web import PASSWORDS, Client, WebSite, settled, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -97,6 +98,16 @@ def screenshot_all(driver: Any, site: WebSite, shots: Path, role: str, pages: tu
             driver.save_screenshot(str(shots / f"{role}-{page}-{size_name}.png"))
             driver.set_window_size(*size)
     driver.set_window_size(*PHONE)
+
+
+def whole_page(driver: Any, path: Path) -> None:
+    """A screenshot of the whole page at phone width, from the top."""
+    driver.set_window_size(*PHONE)
+    driver.execute_script("window.scrollTo(0, 0)")
+    height, chrome = driver.execute_script(
+        "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]")
+    driver.set_window_size(PHONE[0], min(height + chrome, 4000))
+    driver.save_screenshot(str(path))
 
 
 def brightest(png: bytes) -> int:
@@ -183,6 +194,67 @@ def test_a_drawing_from_upload_to_the_ground_and_a_blackout(
     driver.save_screenshot(str(shots / "technician-blackout-phone.png"))
     driver.find_element(By.CSS_SELECTOR, "[data-command=resume]").click()
     wait_for("lit again", lambda: brightest(live_png(site, "tess")) > 150)
+
+
+def test_a_curator_on_a_phone_draws_an_artwork_in_another_style(
+    browser: Any, site: WebSite, shots: Path, drawings_dir: Path
+) -> None:
+    """Pikachu is coloured in (fills, the converter's choice); the curator asks for its lines to
+    glow, sees the card working, then the new style in words and the redrawn steel gobo."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    curator = Client(site)
+    curator.login("cora")
+    status, upload = curator.upload((drawings_dir / "kidpokemon_pikachu-julia.webp").read_bytes(),
+                                    filename="pikachu.webp", credit="Julia, 9")
+    assert status == 202
+    artwork = settled(curator, upload)["artwork"]
+    driver = browser
+    log_in(driver, site, "cora")
+    driver.get(site.url + "/queue")
+    card_css = f"#art-{artwork['id']}"
+    card = driver.find_element(By.CSS_SELECTOR, card_css)
+    assert card.find_element(By.CSS_SELECTOR, ".style-now").text == (
+        "Drawn as: Coloured areas glow, lines stay dark (fills)")
+    assert card.find_element(By.CSS_SELECTOR, ".style-why").text.startswith(
+        "chosen by the converter: coloured areas fill ")
+    steel = f"return document.querySelector('{card_css} img[alt=Steel]').src"
+    before = driver.execute_script(steel)
+    old_picture = curator.request("GET", before.removeprefix(site.url))[2]
+    button = card.find_element(By.CSS_SELECTOR, ".style-form button")
+    assert not button.is_enabled()  # nothing to redraw until another style is chosen
+    Select(card.find_element(By.NAME, "style")).select_by_visible_text("Lines glow")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    working = driver.execute_script(
+        "const card = document.querySelector(arguments[0]);"
+        "return [card.classList.contains('working'), card.getAttribute('aria-busy'),"
+        " card.querySelector('.style-form fieldset').disabled,"
+        " card.querySelector('.style-form button').textContent,"
+        " card.querySelector('.style-form .message').textContent];", card_css)
+    driver.save_screenshot(str(shots / "curator-style-working-phone.png"))
+    assert working == [True, "true", True, "Redrawing…",
+                       "Redrawing its gobos: this takes a few seconds."]
+
+    now = f"return document.querySelector('{card_css} .style-now')?.textContent || ''"
+    wait_for("the new style in words", lambda: "Lines glow" in driver.execute_script(now), 60)
+    card = driver.find_element(By.CSS_SELECTOR, card_css)
+    assert card.find_element(By.CSS_SELECTOR, ".style-now").text == "Drawn as: Lines glow (lines)"
+    assert card.find_element(By.CSS_SELECTOR, ".style-why").text.startswith(
+        "chosen by a curator · the converter's choice: Coloured areas glow, lines stay dark "
+        "(coloured areas fill ")
+    after = driver.execute_script(steel)
+    assert after != before and after.endswith("v=lines")
+    wait_for("the redrawn gobo shown", lambda: driver.execute_script(
+        f"return document.querySelector('{card_css} img[alt=Steel]').naturalWidth") > 0)
+    assert curator.request("GET", after.removeprefix(site.url))[2] != old_picture
+    whole_page(driver, shots / "curator-style-phone.png")
+    driver.get(site.url + "/lang/fi?next=/queue")
+    card = driver.find_element(By.CSS_SELECTOR, card_css)
+    assert card.find_element(By.CSS_SELECTOR, ".style-now").text == "Tyyli: Viivat hehkuvat (lines)"
+    assert card.find_element(By.CSS_SELECTOR, "label").text.startswith("Vaihda tyyli")
+    whole_page(driver, shots / "curator-style-fi-phone.png")
 
 
 def test_finnish_from_the_browser_and_the_switch(browser: Any, site: WebSite, shots: Path) -> None:

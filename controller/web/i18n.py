@@ -91,6 +91,19 @@ FI = {
     "Only curators may do this.": "Vain kuraattorit voivat tehdä tämän.",
     "Your uploads": "Omat lähetyksesi",
     "Uploaded by": "Lähettäjä",
+    "Drawn as": "Tyyli",
+    "chosen by the converter": "muuntimen valitsema",
+    "chosen by a curator": "kuraattorin valitsema",
+    "the converter's choice": "muuntimen oma valinta",
+    "Draw it as": "Vaihda tyyli",
+    "Automatic": "Automaattinen",
+    "Lines glow": "Viivat hehkuvat",
+    "Coloured areas glow, lines stay dark": "Väritetyt alueet hehkuvat, viivat jäävät tummiksi",
+    "Painting: the whole sheet": "Maalaus: koko paperi",
+    "Redraw": "Piirrä uudelleen",
+    "Redrawing…": "Piirretään…",
+    "Redrawing its gobos: this takes a few seconds.":
+        "Sen gobot piirretään uudelleen: tämä kestää muutaman sekunnin.",
 }
 
 _TABLES = {"fi": FI}

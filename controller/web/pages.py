@@ -28,6 +28,12 @@ NAV = (
     ("controls", "Controls", "technician"),
 )
 RECENT_UPLOADS = 6
+# The converter's styles (artwork.contract.STYLES) as a teacher would say them.
+STYLE_WORDS = {
+    "lines": "Lines glow",
+    "fills": "Coloured areas glow, lines stay dark",
+    "painting": "Painting: the whole sheet",
+}
 
 Gather = Callable[[Request, Session], Awaitable[dict[str, Any]]]
 
@@ -118,7 +124,7 @@ async def gather_queue(request: Request, session: Session) -> dict[str, Any]:
                       key=lambda r: r["approved_at"] or "", reverse=True)
     other = [r for r in reversed(rows) if r["status"] in ("rejected", "retired")]
     return {"groups": [("Waiting for approval", pending), ("Approved", approved),
-                       ("Other", other)]}
+                       ("Other", other)], "styles": STYLE_WORDS}
 
 
 async def gather_library(request: Request, session: Session) -> dict[str, Any]:

@@ -120,7 +120,9 @@ function setupQueue() {
   }
   for (const card of document.querySelectorAll("article.artwork")) {
     const id = card.dataset.id;
-    const message = $(".message", card);
+    const message = $(":scope > .message", card);
+    const style = $(".style-form", card);
+    if (style) setupStyle(card, style);
     $(".credit-form", card).addEventListener("submit", async (event) => {
       event.preventDefault();
       const result = await api(`/api/artworks/${id}/credit`, { credit: event.target.credit.value });
@@ -137,6 +139,35 @@ function setupQueue() {
       });
     }
   }
+}
+
+// A new style redraws the artwork's gobos, which takes seconds: the card says it is working and
+// takes no second choice meanwhile; the page then comes back with the new pictures (their
+// addresses name the style) and the style in words.
+function setupStyle(card, form) {
+  const choice = $("select", form);
+  const message = $(".message", form);
+  const button = $("button", form);
+  const fieldset = $("fieldset", form);
+  const current = choice.value;
+  const label = button.textContent;
+  choice.addEventListener("change", () => { button.disabled = choice.value === current; });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (fieldset.disabled) return;
+    fieldset.disabled = true;
+    card.classList.add("working");
+    card.setAttribute("aria-busy", "true");
+    button.textContent = words.redrawing;
+    say(message, words.redrawing_long, true);
+    const result = await api(`/api/artworks/${card.dataset.id}/style`, { style: choice.value });
+    if (result.ok) { location.reload(); return; }
+    card.classList.remove("working");
+    card.removeAttribute("aria-busy");
+    button.textContent = label;
+    fieldset.disabled = false;
+    say(message, result.data.error || String(result.status));
+  });
 }
 
 function setupUpload() {
