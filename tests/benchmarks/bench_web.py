@@ -8,12 +8,17 @@
 2. the daemon's wire jitter p99 (a UDP receiver timestamping its ArtDmx packets, as in
    bench_engine.py) without a console, then while consoles poll it the way the pages do
    (/api/tonight every 2 s, /live.png every 1 s, a Queue load every 10 s); target < 2 ms;
-3. RSS of `gobo web` after all that (and its peak).
+3. RSS of `gobo web` after all that (and its peak);
+4. a curator's new style for the 12 MP photo through the API (its gobos redrawn as a painting in
+   a child process of `gobo web`): how long it took, the console's peak RSS before and after
+   (the same: the conversion is not in its memory), the child's peak RSS (sampled every 20 ms).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import socket
 import statistics
@@ -32,6 +37,7 @@ from bench_engine import fill_library, free_port, rss_mb, write_site  # noqa: E4
 from support.web import Client, WebSite, wait_for  # noqa: E402
 
 PASSWORD = "bench-curator-1"
+PHOTO = HERE.parents[2] / "shared" / "data" / "drawings" / "animdraw_char4_original_img.png"
 
 
 def peak_mb(pid: int) -> float:
@@ -109,6 +115,41 @@ def first_paint(site: WebSite, profile: Path) -> dict[str, list[float]]:
     return figures
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def redraw(site: WebSite, web_pid: int, artwork_id: str) -> tuple[float, float, float, float]:
+    """The photo drawn as a painting through the API: seconds, the console's peak RSS before and
+    after, and the conversion child's peak RSS as sampled."""
+    client = Client(site)
+    client.login("bench", PASSWORD)
+    before = peak_mb(web_pid)
+    child_peak, done = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for child in children(web_pid):
+                with contextlib.suppress(OSError):
+                    child_peak[0] = max(child_peak[0], peak_mb(child))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    status, answer = client.post(f"/api/artworks/{artwork_id}/style", {"style": "painting"})
+    took = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    assert status == 200 and answer["style"] == "painting", answer
+    return took, before, peak_mb(web_pid), child_peak[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--artworks", type=int, default=200)
@@ -132,6 +173,7 @@ def main() -> None:
         print(f"library: {args.artworks} artworks in {time.perf_counter() - started:.0f} s")
         assert site.gobo("web", "user", "add", "bench", "--role", "curator", "--password-stdin",
                          stdin=PASSWORD + "\n").returncode == 0
+        (photo,) = json.loads(site.gobo("artwork", "add", str(PHOTO), "--json").stdout)
         site._spawn("daemon")
         wait_for("daemon", lambda: site.gobo("status").returncode == 0)
         time.sleep(2)
@@ -152,6 +194,7 @@ def main() -> None:
                 thread.join()
         paints = first_paint(site, root / "profile")
         rss, peak = rss_mb(web_pid), peak_mb(web_pid)
+        took, web_before, web_after, child = redraw(site, web_pid, photo["id"])
         site.stop()
     print(f"wire jitter p99 without a console: {quiet[0]:.2f} ms (max {quiet[1]:.2f} ms, "
           f"{quiet[2]} packets in {args.seconds:g} s)")
@@ -163,6 +206,8 @@ def main() -> None:
         print(f"{name}: first contentful paint {fcp:.0f} ms, load event {load:.0f} ms "
               f"(median of {len(runs)}, {args.artworks} artworks)")
     print(f"gobo web RSS: {rss:.1f} MB now, peak {peak:.1f} MB")
+    print(f"12 MP photo redrawn as a painting from the console: {took:.1f} s; gobo web peak RSS "
+          f"{web_before:.1f} MB before, {web_after:.1f} MB after; its child's peak {child:.0f} MB")
 
 
 if __name__ == "__main__":
