@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import need, need_tool
 from support.dmx import ensure_olad, olad_dmx
+from support.polling import wait_for
 
 from hardware.outputs.artnet_packets import encode_artdmx
 
@@ -29,21 +30,6 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(what: str, probe: Callable[[], Any], deadline_s: float = DEADLINE_S) -> Any:
-    """Poll until probe() returns something truthy; fail naming what never happened."""
-    end = time.monotonic() + deadline_s
-    last: Any = None
-    while time.monotonic() < end:
-        try:
-            last = probe()
-        except (OSError, ValueError, subprocess.SubprocessError) as exc:
-            last = exc
-        if last and not isinstance(last, Exception):
-            return last
-        time.sleep(0.05)
-    pytest.fail(f"{what}: not within {deadline_s} s (last: {last!r})")
 
 
 def inject(data: list[int]) -> None:

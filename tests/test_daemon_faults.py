@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from conftest import need
 from support.dmx import ensure_olad, olad_dmx
-from test_daemon import ALWAYS, UNIVERSE, Site, wait_for
+from support.polling import wait_for
+from test_daemon import ALWAYS, UNIVERSE, Site
 
 from controller.control import ControlClient, ControlError
 

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 from conftest import need, need_tool
 from support.dmx import ensure_olad, olad_dmx
-from test_daemon import ALWAYS, GOBO, UNIVERSE, Site, wait_for
+from support.polling import wait_for
+from test_daemon import ALWAYS, GOBO, UNIVERSE, Site
 
 IDLE_CONNECTIONS = 1100
 DAEMON_NOFILE = 1024  # systemd/gobo.service LimitNOFILE

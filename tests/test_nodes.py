@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import need
 from support.artnet_node import TestNode
-from test_daemon import wait_for
+from support.polling import wait_for
 
 GOBO = [sys.executable, "-m", "controller"]
 BIND = "127.0.0.9"

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from conftest import need
 from PIL import Image
-from support.web import PASSWORDS, Client, WebSite, settled, wait_for
+from support.polling import wait_for
+from support.web import PASSWORDS, Client, WebSite, settled
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

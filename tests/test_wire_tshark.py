@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 from conftest import need, need_tool
 from support.dmx import ensure_olad, olad_dmx
-from test_daemon import wait_for
+from support.polling import wait_for
 from test_sacn_olad import olad_has_e131
 
 GOBO = [sys.executable, "-m", "controller"]

@@ -34,7 +34,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from bench_engine import fill_library, free_port, rss_mb, write_site  # noqa: E402
-from support.web import Client, WebSite, wait_for  # noqa: E402
+from support.polling import wait_for  # noqa: E402
+from support.web import Client, WebSite  # noqa: E402
 
 PASSWORD = "bench-curator-1"
 PHOTO = HERE.parents[2] / "shared" / "data" / "drawings" / "animdraw_char4_original_img.png"

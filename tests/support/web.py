@@ -10,14 +10,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from support.polling import wait_for
+
 GOBO = [sys.executable, "-m", "controller"]
-DEADLINE_S = 30.0
 PASSWORDS = {"ari": "artist-pass-1", "cora": "curator-pass-1", "tess": "tech-pass-123"}
 ROLES = {"ari": "artist", "cora": "curator", "tess": "technician"}
 METRICS_TOKEN = "test-token-0123456789abcdef"
@@ -27,20 +26,6 @@ def free_tcp_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(what: str, probe: Callable[[], Any], deadline_s: float = DEADLINE_S) -> Any:
-    end = time.monotonic() + deadline_s
-    last: Any = None
-    while time.monotonic() < end:
-        try:
-            last = probe()
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            last = exc
-        if last and not isinstance(last, Exception):
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {deadline_s} s (last: {last!r})")
 
 
 def settled(client: Client, upload: dict[str, Any]) -> dict[str, Any]:
