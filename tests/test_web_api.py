@@ -17,8 +17,8 @@ from support.web import METRICS_TOKEN, Client, WebSite, settled
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
     web = WebSite(tmp_path_factory.mktemp("web-api"))
-    web.start()
     try:
+        web.start()  # inside: a console that never answers must not leave its daemon running
         yield web
     finally:
         web.stop()
