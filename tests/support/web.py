@@ -17,6 +17,7 @@ from typing import Any
 from support.polling import wait_for
 
 GOBO = [sys.executable, "-m", "controller"]
+WEB_UNIT = Path(__file__).resolve().parents[2] / "systemd" / "gobo-web.service"
 PASSWORDS = {"ari": "artist-pass-1", "cora": "curator-pass-1", "tess": "tech-pass-123"}
 ROLES = {"ari": "artist", "cora": "curator", "tess": "technician"}
 METRICS_TOKEN = "test-token-0123456789abcdef"
@@ -26,6 +27,13 @@ def free_tcp_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def unit_environment(unit: Path) -> dict[str, str]:
+    """The Environment= a systemd unit gives its service, so the console runs here as there."""
+    settings = [line.removeprefix("Environment=") for line in unit.read_text().splitlines()
+                if line.startswith("Environment=")]
+    return dict(word.split("=", 1) for line in settings for word in line.split())
 
 
 def settled(client: Client, upload: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +130,8 @@ class WebSite:
         log = (self.root / f"{command}.log").open("ab")
         self.processes.append(subprocess.Popen(
             [*GOBO, command, "--config", str(self.config)], stdout=log, stderr=subprocess.STDOUT,
-            cwd=self.root, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=self.root, env={**os.environ, "PYTHONUNBUFFERED": "1",
+                                **(unit_environment(WEB_UNIT) if command == "web" else {})},
         ))
         log.close()
 
