@@ -109,8 +109,14 @@ def test_add_list_approve_retire_preview_sheet(tmp_path, capsys, make_drawing):
     assert (code, out.strip()) == (0, str(copy))
     assert copy.read_bytes() == Path(shown["files"]["preview"]).read_bytes()
 
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "reject", artwork_id,
+                        "--reason", "a  classmate's name on it")
+    assert (code, out) == (0, f"{artwork_id} is now rejected: a classmate's name on it\n")
+    code, out, _ = gobo(capsys, "--config", site, "artwork", "show", artwork_id)
+    assert "status:    rejected (a classmate's name on it)" in out
+
     code, out, _ = gobo(capsys, "--config", site, "artwork", "retire", artwork_id, "--json")
-    assert json.loads(out)["status"] == "retired"
+    assert json.loads(out)["status"] == "retired" and json.loads(out)["reason"] is None
 
     sheet = tmp_path / "sheet.png"
     code, out, _ = gobo(capsys, "--config", site, "artwork", "sheet", "--out", str(sheet))

@@ -53,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ):
         command = new_command(commands, name, text, run_status)
         command.add_argument("id", help="artwork id or a unique prefix of it")
+        if name == "reject":
+            command.add_argument("--reason", metavar="TEXT", help="why, as the console shows it")
         command.set_defaults(new_status=status)
         add_json_option(command)
 
@@ -146,7 +148,7 @@ def run_show(args: argparse.Namespace) -> int:
         print_json({**record.to_json(), "files": {k: str(v) for k, v in files.items()}})
         return 0
     print(f"id:        {record.id}  (sha256 {record.sha256})")
-    print(f"status:    {record.status}")
+    print(f"status:    {record.status}" + (f" ({record.reason})" if record.reason else ""))
     print(f"credit:    {record.credit or '-'}")
     print(f"original:  {record.original_name} -> {record.original}")
     print(f"added:     {record.added_at.astimezone().isoformat(timespec='seconds')}")
@@ -172,11 +174,12 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     with _library(args) as library:
-        record = library.set_status(args.id, args.new_status)
+        record = library.set_status(args.id, args.new_status, getattr(args, "reason", None))
     if args.json:
         print_json(record.to_json())
     else:
-        print(f"{record.id} is now {record.status}")
+        why = f": {record.reason}" if record.reason else ""
+        print(f"{record.id} is now {record.status}{why}")
     return 0
 
 
