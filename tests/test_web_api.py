@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from support.polling import wait_for
 from support.web import METRICS_TOKEN, Client, WebSite, settled
 
 
@@ -129,9 +130,19 @@ def test_a_curator_chooses_the_style_and_auto_gives_the_converters_back(
     assert curator.post("/api/artworks/0123456789ab/style", {"style": "lines"})[0] == 404
     assert steel.read_bytes() == as_fills  # a refused request changed nothing
 
+    assert curator.post(f"/api/artworks/{artwork['id']}/approve")[0] == 200
+    def tonight() -> str:
+        return curator.get("/tonight")[1].decode()
+
+    wait_for("shown tonight", lambda: f'<code id="showing-id">{artwork["id"]}' in tonight())
+    preview = f"/art/{artwork['id']}/preview.png?w=320&amp;v="
+    assert preview + "fills" in tonight()
+
     status, chosen = curator.post(path, {"style": "lines"})
     assert status == 200 and (chosen["style"], chosen["style_chosen_by"]) == ("lines", "curator")
     assert steel.read_bytes() != as_fills
+    # Tonight's picture has a new address, so a phone that kept the old one fetches it again.
+    assert preview + "lines" in tonight()
     shown = json.loads(site.gobo("artwork", "show", artwork["id"], "--json").stdout)
     assert (shown["style"], shown["style_chosen_by"]) == ("lines", "curator")
     listed = {a["id"]: a for a in curator.get("/api/artworks")[1]}[artwork["id"]]

@@ -113,7 +113,8 @@ async def gather_tonight(request: Request, session: Session) -> dict[str, Any]:
     c = console(request)
     status, error = await _status(request)
     windows = await asyncio.to_thread(views.tonight, c, c.now())
-    return {"status": status, "error": error, "tonight": windows}
+    style = await asyncio.to_thread(views.style_of, c, (status or {}).get("artwork"))
+    return {"status": status, "error": error, "tonight": windows, "showing_style": style}
 
 
 async def gather_queue(request: Request, session: Session) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from artwork.derivatives import read_manifest
-from artwork.library import ArtworkRecord
+from artwork.library import ArtworkRecord, LibraryError
 from controller.report import build_report
 from controller.runlog import SITE, RunLog
 from controller.web.auth import may
@@ -62,6 +62,15 @@ def artworks(c: Console, session: Session) -> list[dict[str, Any]]:
             entry["automatic_style"] = automatic_style(record)
         rows.append(entry)
     return rows
+
+
+def style_of(c: Console, artwork_id: str | None) -> str:
+    """The style an artwork is drawn in, for its pictures' addresses: a redraw changes them,
+    so a phone that kept the old pictures fetches the new ones."""
+    try:
+        return c.library.get(artwork_id).style if artwork_id else ""
+    except LibraryError:
+        return ""
 
 
 def may_see(c: Console, session: Session, artwork_id: str, current: str | None) -> bool:
