@@ -131,6 +131,7 @@ def test_a_curator_chooses_the_style_and_auto_gives_the_converters_back(
     assert steel.read_bytes() == as_fills  # a refused request changed nothing
 
     assert curator.post(f"/api/artworks/{artwork['id']}/approve")[0] == 200
+
     def tonight() -> str:
         return curator.get("/tonight")[1].decode()
 

@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         command.add_argument("id", help="artwork id or a unique prefix of it")
         if name == "reject":
             command.add_argument("--reason", metavar="TEXT", help="why, as the console shows it")
-        command.set_defaults(new_status=status)
+        command.set_defaults(new_status=status, reason=None)
         add_json_option(command)
 
     style = new_command(
@@ -174,7 +174,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     with _library(args) as library:
-        record = library.set_status(args.id, args.new_status, getattr(args, "reason", None))
+        record = library.set_status(args.id, args.new_status, args.reason)
     if args.json:
         print_json(record.to_json())
     else:
