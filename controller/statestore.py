@@ -13,11 +13,12 @@ import logging
 import math
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from hardware.durable import write_durably
 
 log = logging.getLogger(__name__)
 
@@ -200,21 +201,5 @@ def load_state(path: Path) -> PersistedState:
 
 
 def save_state(path: Path, state: PersistedState) -> None:
-    """Write temp + fsync + rename + fsync dir: after a crash either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(state.to_json(), indent=1, sort_keys=True).encode()
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """After a crash either the old or the new file (hardware.durable)."""
+    write_durably(path, json.dumps(state.to_json(), indent=1, sort_keys=True).encode())

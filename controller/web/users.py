@@ -7,15 +7,15 @@ file's mtime, so a removed user's sessions end at their next request.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from hardware.durable import write_durably
 
 ROLES = ("artist", "curator", "technician")  # each may do what the ones before it may
 MIN_PASSWORD = 8
@@ -128,17 +128,7 @@ class UserStore:
                 for u in sorted(users.values(), key=lambda u: u.name)
             }
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:  # mkstemp: mode 0600
-                json.dump(document, out, indent=2)
-                out.write("\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, self.path)
-        finally:
-            Path(temp).unlink(missing_ok=True)
+        write_durably(self.path, (json.dumps(document, indent=2) + "\n").encode())  # mode 0600
         self._users = users
         self._stamp = None
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+
+from hardware.durable import write_durably
 
 CID_FILE = "sacn-cid.json"
 log = logging.getLogger("gobo.output")
@@ -59,21 +59,5 @@ def _read(path: Path) -> dict[str, uuid.UUID]:
 
 
 def _write(path: Path, cids: dict[str, uuid.UUID]) -> None:
-    """Temp file, fsync, rename, fsync the directory: after a crash the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({name: str(cid) for name, cid in sorted(cids.items())}, indent=2) + "\n"
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    write_durably(path, text.encode())
