@@ -180,8 +180,10 @@ def test_play_in_daylight_lights_it_and_says_so(tmp_path: Path, make_drawing: An
     site.start()
     try:
         make_drawing(tmp_path / "inbox" / "sun.png", seed=6)
-        status = wait_for("the drawing approved",
-                          lambda: (s := site.status()) and s["playlist"]["approved"] and s)
+        # The playlist counts it a moment before the show has taken it as its artwork.
+        status = wait_for("the drawing approved and taken",
+                          lambda: (s := site.status()) and s["playlist"]["approved"]
+                          and s["artwork"] and s)
         assert status["state"] == "dark" and status["why"].startswith("outside the show window")
         artwork = status["artwork"]
         played = site.gobo("play", artwork, "--for", "5m")
