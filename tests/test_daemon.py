@@ -18,6 +18,7 @@ import pytest
 from conftest import need, need_tool
 from support.dmx import ensure_olad, olad_dmx
 from support.polling import wait_for
+from support.sites import site_toml
 
 from hardware.outputs.artnet_packets import encode_artdmx
 
@@ -43,17 +44,7 @@ class Site:
         self.root = root
         self.config = root / "site.toml"
         self.osc_port = free_udp_port()
-        self.config.write_text(f"""
-[site]
-name = "daemon test"
-latitude = 61.4978
-longitude = 23.7610
-timezone = "Europe/Helsinki"
-[paths]
-state = "state"
-inbox = "inbox"
-[control]
-socket = "state/control.sock"
+        self.config.write_text(site_toml("daemon test") + f"""
 [osc]
 listen = "127.0.0.1:{self.osc_port}"
 allow = ["127.0.0.1"]

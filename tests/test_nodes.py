@@ -14,20 +14,11 @@ import pytest
 from conftest import need
 from support.artnet_node import TestNode
 from support.polling import wait_for
+from support.sites import site_toml
 
 GOBO = [sys.executable, "-m", "controller"]
 BIND = "127.0.0.9"
-SITE = f"""
-[site]
-name = "Laikunlava"
-latitude = 61.4978
-longitude = 23.7610
-timezone = "Europe/Helsinki"
-[paths]
-state = "state"
-inbox = "inbox"
-[control]
-socket = "state/control.sock"
+SITE = site_toml("Laikunlava") + f"""
 [osc]
 enabled = false
 [[output]]

@@ -37,6 +37,7 @@ import pytest
 from conftest import need, need_tool
 from support.dmx import ensure_olad, olad_dmx
 from support.polling import wait_for
+from support.sites import site_toml
 from test_sacn_olad import olad_has_e131
 
 GOBO = [sys.executable, "-m", "controller"]
@@ -45,17 +46,7 @@ POLLER = "127.0.0.5"
 ARTNET_UNIVERSES = (2, 3)  # olad's Art-Net ports take Port-Addresses 1..4
 SACN_UNIVERSE = 12  # olad's E1.31 ports take universes 11..14
 MULTICAST_UNIVERSE = 300  # group 239.255.1.44: beyond pyartnet's 254
-SITE = f"""
-[site]
-name = "Laikunlava"
-latitude = 61.4978
-longitude = 23.7610
-timezone = "Europe/Helsinki"
-[paths]
-state = "state"
-inbox = "inbox"
-[control]
-socket = "state/control.sock"
+SITE = site_toml("Laikunlava") + f"""
 [osc]
 enabled = false
 [[output]]

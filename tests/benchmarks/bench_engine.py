@@ -37,6 +37,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from support.sites import site_toml  # noqa: E402
 
 import hardware  # noqa: E402
 from controller.control import ControlClient  # noqa: E402
@@ -135,17 +138,7 @@ def free_port(kind: int) -> int:
 
 def write_site(root: Path, artnet_port: int) -> Path:
     config = root / "site.toml"
-    config.write_text(f"""
-[site]
-name = "bench"
-latitude = 61.4978
-longitude = 23.7610
-timezone = "Europe/Helsinki"
-[paths]
-state = "state"
-inbox = "inbox"
-[control]
-socket = "state/control.sock"
+    config.write_text(site_toml("bench") + f"""
 [osc]
 enabled = false
 [show]

@@ -26,14 +26,13 @@ import sys
 import tempfile
 import threading
 import time
-from itertools import pairwise
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from bench_engine import fill_library, free_port, rss_mb, write_site  # noqa: E402
+from bench_engine import fill_library, free_port, jitter, rss_mb, write_site  # noqa: E402
 from support.polling import wait_for  # noqa: E402
 from support.web import Client, WebSite  # noqa: E402
 
@@ -49,16 +48,9 @@ def peak_mb(pid: int) -> float:
 
 
 def jitter_p99(receiver: socket.socket, seconds: float) -> tuple[float, float, int]:
-    stamps = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        data = receiver.recv(1024)
-        if data[:8] == b"Art-Net\x00" and data[8:10] == b"\x00\x50":
-            stamps.append(time.monotonic())
-    period = 1 / 40
-    jitter = sorted(abs(i - round(i / period) * period) * 1000
-                    for i in (b - a for a, b in pairwise(stamps)))
-    return jitter[int(0.99 * len(jitter))], jitter[-1], len(stamps)
+    """p99 and max jitter (ms) of the ArtDmx packets received, and how many there were."""
+    intervals = jitter(receiver, seconds)
+    return intervals[int(0.99 * len(intervals))], intervals[-1], len(intervals) + 1
 
 
 def poll_like_a_page(site: WebSite, stop: threading.Event, counts: list[int]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from support.polling import wait_for
+from support.sites import site_toml
 
 GOBO = [sys.executable, "-m", "controller"]
 WEB_UNIT = Path(__file__).resolve().parents[2] / "systemd" / "gobo-web.service"
@@ -46,17 +47,7 @@ def settled(client: Client, upload: dict[str, Any]) -> dict[str, Any]:
     return wait_for("upload settled", probe, 60)
 
 
-SITE = """
-[site]
-name = "Web test"
-latitude = 61.4978
-longitude = 23.7610
-timezone = "Europe/Helsinki"
-[paths]
-state = "state"
-inbox = "inbox"
-[control]
-socket = "state/control.sock"
+SITE = site_toml("Web test") + """
 [osc]
 enabled = false
 [artwork]
