@@ -64,7 +64,7 @@ def convert_drawing(
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomically(out_dir / "cleaned.png", encode_png(cleaned.image))
     drawing = model_drawing(cleaned.image, style, cleaned.paper_share)
-    result = _derive(cleaned.image, drawing, out_dir, targets, settings)
+    result = _derive(drawing, out_dir, targets, settings)
     result.files = {"cleaned": out_dir / "cleaned.png", **result.files}
     result.warnings = decoded.warnings + cleaned.warnings + result.warnings
     result.manifest = {
@@ -94,11 +94,10 @@ def convert_targets(
     """Derive (more) targets from a stored cleaned.png without redoing cleanup."""
     cleaned = load_drawing(Path(cleaned_png), settings).rgb
     out_dir.mkdir(parents=True, exist_ok=True)
-    return _derive(cleaned, model_drawing(cleaned, style), out_dir, targets, settings)
+    return _derive(model_drawing(cleaned, style), out_dir, targets, settings)
 
 
 def _derive(
-    cleaned: np.ndarray,
     drawing: Drawing,
     out_dir: Path,
     targets: Sequence[GoboTarget | PixelTarget],
