@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -71,43 +73,43 @@ def _password(from_stdin: bool) -> str:
     return first
 
 
-def run_add(args: argparse.Namespace) -> int:
-    from controller.web.users import UserError, check_name
+@contextmanager
+def _users_file(store: UserStore) -> Iterator[None]:
+    """A refusal or an unwritable users file as one line for the technician."""
+    from controller.web.users import UserError
 
-    store = _store(args)
     try:
-        check_name(args.name)
-        existed = store.get(args.name) is not None
-        store.add(args.name, args.role, _password(args.password_stdin))
+        yield
     except UserError as exc:
         raise CommandFailed(str(exc)) from None
     except OSError as exc:
         raise CommandFailed(f"{store.path}: {exc.strerror} (run as the gobo user?)") from None
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from controller.web.users import check_name
+
+    store = _store(args)
+    with _users_file(store):
+        check_name(args.name)
+        existed = store.get(args.name) is not None
+        store.add(args.name, args.role, _password(args.password_stdin))
     print(f"{'updated' if existed else 'added'} {args.name} ({args.role})")
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from controller.web.users import UserError
-
     store = _store(args)
-    try:
+    with _users_file(store):
         store.remove(args.name)
-    except UserError as exc:
-        raise CommandFailed(str(exc)) from None
-    except OSError as exc:
-        raise CommandFailed(f"{store.path}: {exc.strerror} (run as the gobo user?)") from None
     print(f"removed {args.name}")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from controller.web.users import UserError
-
-    try:
-        users = sorted(_store(args).users().values(), key=lambda u: u.name)
-    except UserError as exc:
-        raise CommandFailed(str(exc)) from None
+    store = _store(args)
+    with _users_file(store):
+        users = sorted(store.users().values(), key=lambda u: u.name)
     rows = [
         {"name": u.name, "role": u.role,
          "created": datetime.fromtimestamp(u.created).astimezone().isoformat(timespec="seconds")}
