@@ -136,6 +136,14 @@ def free_port(kind: int) -> int:
         return int(sock.getsockname()[1])
 
 
+def art_net_receiver() -> socket.socket:
+    """The outside receiver the daemon sends its Art-Net to: a UDP socket on a free port."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(2.0)
+    return receiver
+
+
 def write_site(root: Path, artnet_port: int) -> Path:
     config = root / "site.toml"
     config.write_text(site_toml("bench") + f"""
@@ -276,11 +284,8 @@ def start_daemon(config: Path, root: Path) -> subprocess.Popen[bytes]:
 def daemon_figures(seconds: float, sizes: list[int], library_dir: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        port = free_port(socket.SOCK_DGRAM)
-        receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        receiver.bind(("127.0.0.1", port))
-        receiver.settimeout(2.0)
-        config = write_site(root, port)
+        receiver = art_net_receiver()
+        config = write_site(root, receiver.getsockname()[1])
         if library_dir is not None:
             library_dir.mkdir(parents=True, exist_ok=True)
             (root / "state").symlink_to(library_dir.resolve())

@@ -32,7 +32,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from bench_engine import fill_library, free_port, jitter, rss_mb, write_site  # noqa: E402
+from bench_engine import (  # noqa: E402
+    art_net_receiver,
+    fill_library,
+    free_port,
+    jitter,
+    rss_mb,
+    write_site,
+)
 from support.polling import wait_for  # noqa: E402
 from support.web import Client, WebSite  # noqa: E402
 
@@ -151,11 +158,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        port = free_port(socket.SOCK_DGRAM)
-        receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        receiver.bind(("127.0.0.1", port))
-        receiver.settimeout(2.0)
-        config = write_site(root, port)
+        receiver = art_net_receiver()
+        config = write_site(root, receiver.getsockname()[1])
         site = WebSite.__new__(WebSite)
         site.root, site.config, site.processes = root, config, []
         site.port = free_port(socket.SOCK_STREAM)
