@@ -17,12 +17,8 @@ from support.web import METRICS_TOKEN, Client, WebSite, settled
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
-    web = WebSite(tmp_path_factory.mktemp("web-api"))
-    try:
-        web.start()  # inside: a console that never answers must not leave its daemon running
+    with WebSite(tmp_path_factory.mktemp("web-api")) as web:
         yield web
-    finally:
-        web.stop()
 
 
 def drawing_bytes(seed: int, size: tuple[int, int] = (260, 200)) -> bytes:

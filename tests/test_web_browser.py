@@ -29,12 +29,8 @@ PAGES = ("tonight", "queue", "upload", "library", "report", "controls")
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
-    web = WebSite(tmp_path_factory.mktemp("web-browser"))
-    try:
-        web.start()  # inside: a console that never answers must not leave its daemon running
+    with WebSite(tmp_path_factory.mktemp("web-browser")) as web:
         yield web
-    finally:
-        web.stop()
 
 
 @pytest.fixture(scope="module")

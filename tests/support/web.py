@@ -126,6 +126,17 @@ class WebSite:
         ))
         log.close()
 
+    def __enter__(self) -> WebSite:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()  # a console that never answers must not leave its daemon running
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         for process in reversed(self.processes):
             if process.poll() is None:
