@@ -63,8 +63,9 @@ def palette(light: np.ndarray, alpha: np.ndarray) -> list[tuple[str, float]]:
         peak = max(r, g, b, 1.0)
         hexcode = "#{:02x}{:02x}{:02x}".format(*(round(255 * c / peak) for c in (r, g, b)))
         result.append((hexcode, share))
+    result = result[:MAX_COLOURS]  # six colours and white light can be seven
     kept = sum(share for _, share in result)
-    return [(h, round(float(share / kept), 3)) for h, share in result][:MAX_COLOURS]
+    return [(h, round(float(share / kept), 3)) for h, share in result]
 
 
 _LEVELS = np.arange(256) / 255.0
@@ -89,7 +90,7 @@ def pixel_image(glow: np.ndarray, width: int, height: int) -> tuple[np.ndarray, 
     scale = min(width / w, height / h)
     fit_w, fit_h = max(1, round(w * scale)), max(1, round(h * scale))
     # Linear light in 16 bits (a third of float32's memory), averaged by area in one resize.
-    linear = _LINEAR16[glow]
+    linear = cv2.LUT(glow, _LINEAR16)
     small = cv2.resize(linear, (fit_w, fit_h), interpolation=cv2.INTER_AREA)
     out = np.zeros((height, width, 3), np.float32)
     top, left = (height - fit_h) // 2, (width - fit_w) // 2
