@@ -24,7 +24,7 @@ import numpy as np
 
 from artwork.contract import STYLES
 
-_MODEL_PX = 1200  # long edge for region work (closing, holes)
+_MODEL_PX = 1200  # about the long edge for region work (closing, holes)
 _REGIONS_PX = 400  # long edge for a painting's colour areas
 _PAINTED = 0.3  # less paper than this on the sheet: a painting
 _FILLED = 0.25  # fills make up at least this share of the figure: coloured in
@@ -296,7 +296,9 @@ def _soft(mask: np.ndarray) -> np.ndarray:
 
 
 def _model_scale(shape: tuple[int, ...]) -> float:
-    return min(1.0, _MODEL_PX / max(shape[:2]))
+    """1/k for the whole k nearest to shrinking the long edge to _MODEL_PX: OpenCV averages
+    whole k x k boxes 20 times faster than fractional ones."""
+    return 1 / max(1, round(max(shape[:2]) / _MODEL_PX))
 
 
 def _down(mask: np.ndarray, scale: float) -> np.ndarray:
@@ -322,7 +324,15 @@ def _disc(radius: int) -> np.ndarray:
 
 
 def _opening(mask: np.ndarray, radius: int) -> np.ndarray:
-    return cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_OPEN, _disc(radius)).view(bool)
+    """Opening by a disc, from exact distances: as fast for a fill's width as for a stroke's
+    (a morphology kernel 65 px wide costs 70 ms on the model copy)."""
+    inner = _distance(mask) > radius
+    return _distance(~inner) <= radius
+
+
+def _distance(mask: np.ndarray) -> np.ndarray:
+    """Each pixel's distance to the nearest pixel outside `mask` (Euclidean, within 2 %)."""
+    return cv2.distanceTransform(mask.view(np.uint8), cv2.DIST_L2, 5)
 
 
 def _closing(mask: np.ndarray, radius: int) -> np.ndarray:
