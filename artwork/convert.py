@@ -26,6 +26,7 @@ from artwork.cleanup import NoDrawing, clean_drawing
 from artwork.contract import Conversion, RejectedDrawing
 from artwork.ingest import load_drawing
 from artwork.model import Drawing, model_drawing
+from artwork.paper import small_copy
 from artwork.png import encode_png, write_atomically, write_png
 from artwork.settings import Settings
 from artwork.steel import grid_pitch, make_stencil
@@ -62,9 +63,12 @@ def convert_drawing(
     except NoDrawing as exc:
         raise RejectedDrawing(f"blank: {str(exc) or 'no drawing found'}") from None
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_atomically(out_dir / "cleaned.png", encode_png(cleaned.image))
-    drawing = model_drawing(cleaned.image, style, cleaned.paper_share)
-    result = _derive(drawing, out_dir, targets, settings)
+    # The cleaned picture is deflated (zlib lets go of the GIL) while it is modelled.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-cleaned") as writer:
+        written = writer.submit(write_png, out_dir / "cleaned.png", cleaned.image)
+        drawing = model_drawing(cleaned.image, style, cleaned.paper_share)
+        result = _derive(drawing, out_dir, targets, settings)
+        written.result()
     result.files = {"cleaned": out_dir / "cleaned.png", **result.files}
     result.warnings = decoded.warnings + cleaned.warnings + result.warnings
     result.manifest = {
@@ -112,13 +116,13 @@ def _derive(
     gobos: dict[str, Any] = {}
     pixels: dict[str, Any] = {}
     warnings: list[str] = []
-    shown: dict[str, np.ndarray] = {}  # each gobo's light as the audience sees it
+    previews: dict[str, bytes] = {}  # each gobo's light as the audience sees it, as PNG
     gobo_targets = [t for t in targets if isinstance(t, GoboTarget)]
-    # One gobo at a time beside this thread's pixel images and palette: each holds a picture
-    # of the maker's resolution while it is made, and the conversion has a memory limit.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-gobo") as pool:
+    # Two gobos at a time beside this thread's pixel images: each holds a picture of the
+    # maker's resolution while it is made, and the conversion has a memory limit.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
         jobs = [
-            pool.submit(_gobo, drawing, where, target, settings, out_dir / f"gobo-{target.key}.png")
+            pool.submit(_gobo_files, drawing, where, target, settings, out_dir, colours[0][0])
             for target in gobo_targets
         ]
         for target in targets:
@@ -136,23 +140,15 @@ def _derive(
                     "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
                 }
         for target, job in zip(gobo_targets, jobs, strict=True):
-            info, audience = job.result()
-            path = out_dir / f"gobo-{target.key}.png"
-            info = {"file": path.name, **info}
-            _write_json(out_dir / f"gobo-{target.key}.json", info)
-            light = (
-                audience if target.kind == "colour" else preview.in_colour(audience, colours[0][0])
-            )
-            shown[target.key] = preview.projected(light)
-            write_atomically(out_dir / f"preview-{target.key}.png", encode_png(shown[target.key]))
-            files[f"gobo-{target.key}"] = path
+            info, previews[target.key] = job.result()
+            files[f"gobo-{target.key}"] = out_dir / info["file"]
             files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
             files[f"preview-{target.key}"] = out_dir / f"preview-{target.key}.png"
             gobos[target.key] = info
             warnings += [w for w in info["warnings"] if w not in warnings]
     main = next(
-        (k for k, t in zip(shown, gobo_targets, strict=False) if t.kind == "colour"),
-        next(iter(shown), None),
+        (t.key for t in gobo_targets if t.kind == "colour"),
+        next(iter(previews), None),
     )
     preview_path = out_dir / "preview.png"
     if main is None:  # pixel fixtures only: the drawing's light on a plain glass gobo
@@ -161,7 +157,7 @@ def _derive(
             preview_path, encode_png(preview.projected(preview.in_colour(audience, colours[0][0])))
         )
     else:
-        write_atomically(preview_path, encode_png(shown[main]))
+        write_atomically(preview_path, previews[main])
     palette_doc = {
         "colours": [{"hex": h, "weight": w} for h, w in colours],
         "main": colours[0][0],
@@ -188,11 +184,30 @@ def _brightest(rgb: np.ndarray) -> np.ndarray:
 
 def _palette(drawing: Drawing) -> list[tuple[str, float]]:
     """Up to six colours of the light, weighted by area (on a small copy: colours, not detail)."""
-    scale = min(1.0, 400 / max(drawing.light.shape))
-    light = cv2.resize(drawing.colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    light = small_copy(drawing.colour, 400)
     strength = light.max(axis=2).astype(np.float32) / 255
     hue = light.astype(np.float32) / np.maximum(light.max(axis=2, keepdims=True), 1)
     return led.palette(hue, strength)
+
+
+def _gobo_files(
+    drawing: Drawing,
+    where: gobo.Placement,
+    target: GoboTarget,
+    settings: Settings,
+    out_dir: Path,
+    lamp: str,
+) -> tuple[dict[str, Any], bytes]:
+    """A gobo's artwork, manifest and preview (a one-colour gobo's in the `lamp` colour) in
+    `out_dir`; its manifest and the preview as PNG."""
+    path = out_dir / f"gobo-{target.key}.png"
+    info, audience = _gobo(drawing, where, target, settings, path)
+    info = {"file": path.name, **info}
+    _write_json(out_dir / f"gobo-{target.key}.json", info)
+    light = audience if target.kind == "colour" else preview.in_colour(audience, lamp)
+    shown = encode_png(preview.projected(light))
+    write_atomically(out_dir / f"preview-{target.key}.png", shown)
+    return info, shown
 
 
 def _gobo(
