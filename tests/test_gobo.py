@@ -16,6 +16,7 @@ from scipy import ndimage
 
 from artwork import RejectedDrawing, Settings, gobo_target
 from artwork.convert import convert_drawing, convert_targets
+from artwork.gobo import placement
 from artwork.steel import make_stencil
 
 MM_PER_INCH = 25.4
@@ -188,3 +189,19 @@ def test_a_gobo_with_nothing_to_show_is_refused(tmp_path: Path) -> None:
     src = _save(tmp_path / "rings.png", _rings)
     with pytest.raises(RejectedDrawing, match="nothing of the drawing would pass light"):
         convert_drawing(src, tmp_path / "out", [gobo_target("steel")], Settings(), style="fills")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_placement_reaches_the_farthest_ink(seed: int) -> None:
+    """The drawing's farthest lit pixel (by brute force) decides its size on the disc."""
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(3, 80)), int(rng.integers(3, 80)))
+    lit = rng.random(shape) > rng.uniform(0.3, 0.999)
+    if not lit.any():
+        lit[shape[0] // 2, shape[1] // 3] = True
+    where = placement(lit)
+    ys, xs = np.nonzero(lit)
+    assert where.cx == (xs.min() + xs.max() + 1) / 2
+    assert where.cy == (ys.min() + ys.max() + 1) / 2
+    farthest = np.hypot(xs + 0.5 - where.cx, ys + 0.5 - where.cy).max()
+    assert where.radius == pytest.approx(max(farthest, 1.0), abs=1e-9)
