@@ -6,6 +6,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from artwork.resample import shrink
+
 MAX_COLOURS = 6
 MIN_SATURATION = 0.2  # a colour to name: pastel crayon is above, grey pencil far below
 TINTED = 0.1  # below this the light is white; between, a pale shade of the colours named
@@ -89,9 +91,9 @@ def pixel_image(glow: np.ndarray, width: int, height: int) -> tuple[np.ndarray, 
     h, w = glow.shape[:2]
     scale = min(width / w, height / h)
     fit_w, fit_h = max(1, round(w * scale)), max(1, round(h * scale))
-    # Linear light in 16 bits (a third of float32's memory), averaged by area in one resize.
+    # Linear light in 16 bits (a third of float32's memory), averaged by area.
     linear = cv2.LUT(glow, _LINEAR16)
-    small = cv2.resize(linear, (fit_w, fit_h), interpolation=cv2.INTER_AREA)
+    small = shrink(linear, (fit_w, fit_h))
     out = np.zeros((height, width, 3), np.float32)
     top, left = (height - fit_h) // 2, (width - fit_w) // 2
     out[top : top + fit_h, left : left + fit_w] = small.reshape(fit_h, fit_w, 3) / 65535.0

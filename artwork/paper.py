@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from artwork.resample import shrink
+
 ANALYSIS_PX = 1000  # long edge of the small copy every global decision is made on
 _MIN_SHARE = 0.03  # less paper than this: the sheet is covered (a painting)
 
@@ -32,18 +34,12 @@ class Paper:
 
 
 def small_copy(rgb: np.ndarray, long_edge: int = ANALYSIS_PX) -> np.ndarray:
-    """`rgb` area-averaged to `long_edge` pixels on its long side (never enlarged): first
-    by whole k x k boxes (a fifth of the time of fractional ones), the rest of the way by
-    fractional ones."""
+    """`rgb` area-averaged to `long_edge` pixels on its long side (never enlarged)."""
     h, w = rgb.shape[:2]
     scale = min(1.0, long_edge / max(h, w))
     if scale == 1.0:
         return rgb
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    whole = int(1 / scale)
-    if whole > 1:
-        rgb = cv2.resize(rgb, None, fx=1 / whole, fy=1 / whole, interpolation=cv2.INTER_AREA)
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return shrink(rgb, (max(1, round(w * scale)), max(1, round(h * scale))))
 
 
 def square(radius: int) -> np.ndarray:
