@@ -82,9 +82,11 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     full_width = photo.shape[1]
     del photo  # the caller handed it over (Decoded.take): the crop is all that is needed now
     flat = flatten(work, light)
+    work_size = [work.shape[1], work.shape[0]]
+    del work, light
     dark = darkness(flat)
     candidates_ = (dark > limits.low) & _support_free(zone > 0, zone == 1, dark)
-    scale = work.shape[1] / (box[3] - box[2])
+    scale = work_size[0] / (box[3] - box[2])
     # The lines are measured on every candidate (the guide has them out already).
     full = candidates_ & (guide > 0) & ~lines.removal(flat, candidates_, scale, (box[2], box[0]))
     if not full.any():
@@ -92,7 +94,7 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     changes.append(
         {
             "change": "cropped to the drawing",
-            "size_px": [work.shape[1], work.shape[0]],
+            "size_px": work_size,
             "scale": round(scale * small.shape[1] / full_width, 3),
         }
     )
@@ -201,8 +203,8 @@ def _crop_box(marks: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def _on_white(flat: np.ndarray, marks: np.ndarray) -> np.ndarray:
-    """The marks in their flattened colours, the rest white; one pixel around each mark
-    is kept too, for its soft edge."""
+    """The marks in their flattened colours (`flat`, changed in place), the rest white; one
+    pixel around each mark is kept too, for its soft edge."""
     keep = cv2.dilate(marks.view(np.uint8), square(1))
     paper = cv2.merge([np.subtract(1, keep, dtype=np.uint8) * 255] * 3)
-    return cv2.max(flat, paper)
+    return cv2.max(flat, paper, dst=flat)

@@ -266,15 +266,20 @@ def _glow(cleaned: np.ndarray, light: np.ndarray) -> np.ndarray:
     """Each mark's hue at full brightness (black and grey: white), times its light."""
     r, g, b = cv2.split(cleaned)
     peak = cv2.max(cv2.max(r, g), b)
-    hue = cv2.divide(cleaned, cv2.merge([peak] * 3), scale=255)
     # Less colourful than 12 % of its brightness reads as grey: it glows white.
     spread = cv2.subtract(peak, cv2.min(cv2.min(r, g), b))
+    del r, g, b
     grey = cv2.compare(spread, cv2.convertScaleAbs(peak, alpha=0.12), cv2.CMP_LE)
-    return _times(cv2.max(hue, cv2.merge([grey] * 3)), light)
+    del spread
+    hue = cv2.divide(cleaned, cv2.merge([peak] * 3), scale=255)
+    del peak
+    cv2.max(hue, cv2.merge([grey] * 3), dst=hue)
+    return _times(hue, light)
 
 
 def _times(rgb: np.ndarray, light: np.ndarray) -> np.ndarray:
-    return cv2.multiply(rgb, cv2.merge([light] * 3), scale=1 / 255)
+    """`rgb` times `light` (0..255 as 0..1), in place: a picture less at once."""
+    return cv2.multiply(rgb, cv2.merge([light] * 3), dst=rgb, scale=1 / 255)
 
 
 def _despeckled(mask: np.ndarray) -> np.ndarray:
