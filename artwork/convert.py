@@ -28,6 +28,7 @@ from artwork.ingest import load_drawing
 from artwork.model import Drawing, model_drawing
 from artwork.paper import small_copy
 from artwork.png import encode_png, write_atomically, write_png
+from artwork.resample import shrink
 from artwork.settings import Settings
 from artwork.steel import grid_pitch, make_stencil
 from artwork.targets import GoboTarget, PixelTarget, gobo_target
@@ -231,6 +232,7 @@ def _gobo(
         stencil = make_stencil(grid.canvas(), pitch, settings, drawing.style)
         changes, warnings = stencil.changes, stencil.warnings
         disc = gobo.stencil_image(stencil.open, canvas_px, image_px)
+        seen = gobo.Disc(stencil.open, cells, 0)  # the same at preview size, in 1/10 the pixels
     else:
         matrix = gobo.canvas_matrix(target, canvas_px, image_px, where)
         if target.kind == "colour":
@@ -240,6 +242,7 @@ def _gobo(
         else:  # Floyd-Steinberg dots of coating, kept as 8-bit for the maker
             disc = gobo.render(drawing.light, matrix, canvas_px, image_px)
             disc.square = np.asarray(Image.fromarray(disc.square).convert("1").convert("L"))
+        seen = disc
     if target.kind != "colour":
         _check_open(disc.square)
     dpi = round(image_px / (target.image_mm / 25.4), 1)
@@ -272,7 +275,7 @@ def _gobo(
             "top_width_change_percent": round(keystone.top_width_change(tilt, beam), 2),
         }
     write_png(path, disc.square, dpi=dpi, canvas=(disc.canvas_px, disc.offset))
-    return info, _audience(disc, target, drawing, where)
+    return info, _audience(seen, target, drawing, where)
 
 
 def _check_open(square: np.ndarray) -> None:
@@ -295,8 +298,7 @@ def _audience(
         return _plain_audience(drawing, where, target)
     side = round(disc.square.shape[0] * size / disc.canvas_px)
     square = disc.square.view(np.uint8) * 255 if disc.square.dtype == bool else disc.square
-    small = gobo.Disc(cv2.resize(square, (side, side), interpolation=cv2.INTER_AREA), size,
-                      (size - side) // 2).canvas()
+    small = gobo.Disc(shrink(square, (side, side)), size, (size - side) // 2).canvas()
     return small[:, ::-1].copy() if target.flip else small
 
 
