@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -119,34 +119,39 @@ def _derive(
     warnings: list[str] = []
     previews: dict[str, bytes] = {}  # each gobo's light as the audience sees it, as PNG
     gobo_targets = [t for t in targets if isinstance(t, GoboTarget)]
-    # Two gobos at a time beside this thread's pixel images: each holds a picture of the
-    # maker's resolution while it is made, and the conversion has a memory limit.
+    for target in targets:  # first: their linear light is a big picture for a moment
+        if isinstance(target, PixelTarget):
+            path = out_dir / f"{target.key}.png"
+            image, gain = led.pixel_image(drawing.colour, target.width, target.height)
+            write_atomically(path, encode_png(image))
+            files[target.key] = path
+            pixels[target.key] = {
+                "file": path.name,
+                "width": target.width,
+                "height": target.height,
+                "channel_order": "rgb",
+                "scaled_to_full_range": round(gain, 3),
+                "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
+            }
+    # Two one-colour gobos at a time, then a colour gobo (three times their memory) alone:
+    # each holds a picture of the maker's resolution while it is made, and the conversion
+    # has a memory limit.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
-        jobs = [
-            pool.submit(_gobo_files, drawing, where, target, settings, out_dir, colours[0][0])
-            for target in gobo_targets
-        ]
-        for target in targets:
-            if isinstance(target, PixelTarget):
-                path = out_dir / f"{target.key}.png"
-                image, gain = led.pixel_image(drawing.colour, target.width, target.height)
-                write_atomically(path, encode_png(image))
-                files[target.key] = path
-                pixels[target.key] = {
-                    "file": path.name,
-                    "width": target.width,
-                    "height": target.height,
-                    "channel_order": "rgb",
-                    "scaled_to_full_range": round(gain, 3),
-                    "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
-                }
-        for target, job in zip(gobo_targets, jobs, strict=True):
-            info, previews[target.key] = job.result()
-            files[f"gobo-{target.key}"] = out_dir / info["file"]
-            files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
-            files[f"preview-{target.key}"] = out_dir / f"preview-{target.key}.png"
-            gobos[target.key] = info
-            warnings += [w for w in info["warnings"] if w not in warnings]
+
+        def make(target: GoboTarget) -> Future[tuple[dict[str, Any], bytes]]:
+            lamp = colours[0][0]
+            return pool.submit(_gobo_files, drawing, where, target, settings, out_dir, lamp)
+
+        jobs = {t.key: make(t) for t in gobo_targets if t.kind != "colour"}
+        made = {key: job.result() for key, job in jobs.items()}
+        made |= {t.key: make(t).result() for t in gobo_targets if t.kind == "colour"}
+    for target in gobo_targets:
+        info, previews[target.key] = made[target.key]
+        files[f"gobo-{target.key}"] = out_dir / info["file"]
+        files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
+        files[f"preview-{target.key}"] = out_dir / f"preview-{target.key}.png"
+        gobos[target.key] = info
+        warnings += [w for w in info["warnings"] if w not in warnings]
     main = next(
         (t.key for t in gobo_targets if t.kind == "colour"),
         next(iter(previews), None),
