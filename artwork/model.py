@@ -26,7 +26,8 @@ from artwork.contract import STYLES
 
 _MODEL_PX = 1200  # about the long edge for region work (closing, holes)
 _REGIONS_PX = 400  # long edge for a painting's colour areas
-_PAINTED = 0.3  # less paper than this on the sheet: a painting
+_PAINTED = 0.3  # less paper than this on the sheet: a painting ...
+_SOLID = 0.25  # ... when at least this share of the picture is solid colour, not hatching
 _FILLED = 0.25  # fills make up at least this share of the figure: coloured in
 _BACKGROUND = 0.25  # a painting's colour area this large at the sheet's edge is its background
 _FIGURE = 0.06  # ... when the rest covers at least this much
@@ -78,15 +79,27 @@ def model_drawing(
 
 def _choose(parts: _Parts, paper_share: float) -> tuple[str, str]:
     """The style a curator would most likely pick, and why, in words."""
-    if paper_share < _PAINTED:
-        return "painting", f"paint covers {1 - paper_share:.0%} of the sheet"
     scale = _model_scale(parts.marks.shape)
-    figure = _filled(_closing(_down(parts.marks, scale), 2))
+    marks = _down(parts.marks, scale)
+    hatched = ""
+    if paper_share < _PAINTED:
+        if _solid_share(marks) >= _SOLID:
+            return "painting", f"paint covers {1 - paper_share:.0%} of the sheet"
+        # Crayon or pencil hatched over the sheet shows paper between its strokes at full size.
+        hatched = f"; hatched, not painted, over {1 - paper_share:.0%} of the sheet"
+    figure = _filled(_closing(marks, 2))
     coloured = _down(parts.fills & parts.chromatic, scale)
     share = float(coloured.sum()) / max(1, int(figure.sum()))
     if share >= _FILLED:
-        return "fills", f"coloured areas fill {share:.0%} of the figure"
-    return "lines", f"strokes (coloured areas fill {share:.0%} of the figure)"
+        return "fills", f"coloured areas fill {share:.0%} of the figure{hatched}"
+    return "lines", f"strokes (coloured areas fill {share:.0%} of the figure{hatched})"
+
+
+def _solid_share(marks: np.ndarray) -> float:
+    """Share of the picture covered solidly: marks in nine tenths of the pixels around."""
+    side = max(3, round(0.01 * math.hypot(*marks.shape)))
+    around = cv2.blur(marks.view(np.uint8) * 255, (side, side))
+    return float(np.count_nonzero(around >= 230)) / around.size
 
 
 def _parts(cleaned: np.ndarray) -> _Parts:

@@ -37,7 +37,7 @@ STYLES = {
     "controlnet_bag_scribble.png": "lines",
     "controlnet_user_1.png": "lines",
     "kidpaint_AB-2020-3.jpg": "fills",
-    "kidpaint_AB-2020-4.jpg": "painting",
+    "kidpaint_AB-2020-4.jpg": "lines",  # colour pencil hatched over the sheet, not paint
     "kidpaint_AB-2020.jpg": "painting",
     "kidpaint_KB-2020-2.jpg": "fills",
     "kidpaint_OB-2020-2.jpg": "painting",
@@ -124,6 +124,8 @@ def test_every_drawing_converts_with_all_files_and_its_style(converted: dict) ->
             expected |= {f"gobo-{key}.png", f"gobo-{key}.json", f"preview-{key}.png"}
         assert {p.name for p in out.iterdir()} == expected, name
         assert conversion.style == STYLES[name], (name, conversion.manifest["style"])
+    reason = converted["kidpaint_AB-2020-4.jpg"][0].manifest["style"]["reason"]
+    assert "hatched, not painted" in reason, reason
 
 
 def test_every_manifest_lists_the_cleanup_and_each_gobo(converted: dict) -> None:
