@@ -173,7 +173,8 @@ def _derive(
     files["preview"] = preview_path
     files["palette"] = out_dir / "palette.json"
     if colours[0][0] == led.WHITE:
-        warnings.append("no coloured ink: shown in white light")
+        what = "no coloured ink" if len(colours) == 1 else "mostly grey or black ink"
+        warnings.append(f"{what}: one-colour gobos shown in white light")
     return Conversion(
         files=files,
         palette=colours,
