@@ -342,8 +342,8 @@ def _disc(radius: int) -> np.ndarray:
 
 
 def _opening(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Opening by a disc, from exact distances: as fast for a fill's width as for a stroke's
-    (a morphology kernel 65 px wide costs 70 ms on the model copy)."""
+    """Opening by a disc, from distances: as fast for a fill's width as for a stroke's (a
+    morphology kernel 65 px wide costs 70 ms on the model copy)."""
     inner = _distance(mask) > radius
     return _distance(~inner) <= radius
 
