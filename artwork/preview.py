@@ -6,7 +6,6 @@ import functools
 
 import cv2
 import numpy as np
-from PIL import Image
 
 PREVIEW_PX = 640
 
@@ -18,10 +17,11 @@ def hex_to_rgb(code: str) -> tuple[float, float, float]:
 
 @functools.cache
 def _pavement() -> np.ndarray:
-    """Dark asphalt with a fixed grain, so previews compare like for like."""
-    noise = Image.effect_noise((PREVIEW_PX, PREVIEW_PX), 4.6)
-    grain = (np.asarray(noise, np.float32) - 128) / 255
-    ground = np.clip(0.09 + grain, 0.0, 1.0)[..., None] * np.array([1.0, 1.0, 1.04], np.float32)
+    """Dark asphalt with a fixed grain, so previews compare like for like (seeded: the same
+    in every process and thread, unlike Pillow's noise from the C library's rand())."""
+    grain = np.random.default_rng(7).normal(0.0, 4.6 / 255, (PREVIEW_PX, PREVIEW_PX))
+    ground = np.clip(0.09 + grain, 0.0, 1.0)[..., None] * np.array([1.0, 1.0, 1.04])
+    ground = ground.astype(np.float32)
     ground.flags.writeable = False
     return ground
 
