@@ -80,6 +80,7 @@ def convert_drawing(
             "chosen_by": "curator" if style else "converter",
             "automatic": drawing.automatic,
             "reason": drawing.reason,
+            "measured": drawing.measured,
         },
         **result.manifest,
         "warnings": result.warnings,

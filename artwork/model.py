@@ -40,6 +40,7 @@ class Drawing:
     colour: np.ndarray  # uint8 H x W x 3: light leaving a colour gobo (black: none)
     automatic: str | None = None  # the converter's own choice of style ...
     reason: str = ""  # ... and why, in words
+    measured: dict[str, float] = field(default_factory=dict)  # ... and in numbers (shares)
     shares: dict[str, float] = field(default_factory=dict)  # of the picture: line work, fills
 
 
@@ -61,7 +62,9 @@ def model_drawing(
     if style is not None and style not in STYLES:
         raise ValueError(f"style {style!r} is not one of {', '.join(STYLES)}")
     parts = _parts(cleaned)
-    automatic, reason = (None, "") if paper_share is None else _choose(parts, paper_share)
+    automatic, reason, measured = (
+        (None, "", {}) if paper_share is None else _choose(parts, paper_share)
+    )
     style = style or automatic or "lines"
     if style == "lines":
         light, colour = _lines(cleaned, parts)
@@ -74,25 +77,30 @@ def model_drawing(
         "line_work": round(float(np.count_nonzero(parts.line_work)) / size, 4),
         "fills": round(float(np.count_nonzero(parts.fills)) / size, 4),
     }
-    return Drawing(style, light, colour, automatic, reason, shares)
+    return Drawing(style, light, colour, automatic, reason, measured, shares)
 
 
-def _choose(parts: _Parts, paper_share: float) -> tuple[str, str]:
-    """The style a curator would most likely pick, and why, in words."""
+def _choose(parts: _Parts, paper_share: float) -> tuple[str, str, dict[str, float]]:
+    """The style a curator would most likely pick, and why, in words and in numbers (the
+    console words them in its own language)."""
     scale = _model_scale(parts.marks.shape)
     marks = _down(parts.marks, scale)
+    covered = round(1 - paper_share, 2)
+    measured: dict[str, float] = {}
     hatched = ""
     if paper_share < _PAINTED:
         if _solid_share(marks) >= _SOLID:
-            return "painting", f"paint covers {1 - paper_share:.0%} of the sheet"
+            return "painting", f"paint covers {covered:.0%} of the sheet", {"painted": covered}
         # Crayon or pencil hatched over the sheet shows paper between its strokes at full size.
-        hatched = f"; hatched, not painted, over {1 - paper_share:.0%} of the sheet"
+        measured["hatched"] = covered
+        hatched = f"; hatched, not painted, over {covered:.0%} of the sheet"
     figure = _filled(_closing(marks, 2))
     coloured = _down(parts.fills & parts.chromatic, scale)
     share = float(coloured.sum()) / max(1, int(figure.sum()))
+    measured["coloured"] = round(share, 2)
     if share >= _FILLED:
-        return "fills", f"coloured areas fill {share:.0%} of the figure{hatched}"
-    return "lines", f"strokes (coloured areas fill {share:.0%} of the figure{hatched})"
+        return "fills", f"coloured areas fill {share:.0%} of the figure{hatched}", measured
+    return "lines", f"strokes (coloured areas fill {share:.0%} of the figure{hatched})", measured
 
 
 def _solid_share(marks: np.ndarray) -> float:

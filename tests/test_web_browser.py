@@ -250,6 +250,9 @@ def test_a_curator_on_a_phone_draws_an_artwork_in_another_style(
     driver.get(site.url + "/lang/fi?next=/queue")
     card = driver.find_element(By.CSS_SELECTOR, card_css)
     assert card.find_element(By.CSS_SELECTOR, ".style-now").text == "Tyyli: Viivat hehkuvat (lines)"
+    assert card.find_element(By.CSS_SELECTOR, ".style-why").text.startswith(  # in Finnish too
+        "kuraattorin valitsema · muuntimen oma valinta: Väritetyt alueet hehkuvat, viivat jäävät "
+        "tummiksi (väritetyt alueet täyttävät ")
     assert card.find_element(By.CSS_SELECTOR, "label").text.startswith("Vaihda tyyli")
     whole_page(driver, shots / "curator-style-fi-phone.png")
 

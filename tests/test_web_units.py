@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from controller.config import ConfigError, parse_site_config
-from controller.web.i18n import choose
+from controller.web.i18n import choose, style_reason
 from controller.web.metrics import Snapshot, exposition
 from controller.web.sessions import LoginThrottle, Sessions, csrf_ok
 from controller.web.settings import WebSettings
@@ -98,6 +98,23 @@ def test_throttle_blocks_an_address_until_its_oldest_failure_ages_out() -> None:
 )
 def test_language(cookie: str | None, configured: str, header: str | None, expected: str) -> None:
     assert choose(cookie, configured, header) == expected
+
+
+@pytest.mark.parametrize(
+    ("style", "measured", "finnish"),
+    [
+        ("painting", {"painted": 0.81}, "maali peittää 81 % paperista"),
+        ("fills", {"coloured": 0.47}, "väritetyt alueet täyttävät 47 % hahmosta"),
+        ("lines", {"coloured": 0.06, "hatched": 0.78}, "viivapiirros (väritetyt alueet täyttävät "
+         "6 % hahmosta; 78 % paperista on viivoitettu, ei maalattu)"),
+        ("lines", {}, "strokes (as converted before the measures were kept)"),
+    ],
+)
+def test_the_converters_reason_in_finnish(style: str, measured: dict, finnish: str) -> None:
+    english = "strokes (as converted before the measures were kept)"
+    automatic = {"style": style, "reason": english, "measured": measured}
+    assert style_reason(automatic, "fi") == finnish
+    assert style_reason(automatic, "en") == english
 
 
 @pytest.mark.parametrize(

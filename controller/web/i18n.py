@@ -4,6 +4,7 @@ page), else `[web] language`, else the browser's Accept-Language; English is the
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 LANGUAGES = ("en", "fi")
 
@@ -133,3 +134,21 @@ def choose(cookie: str | None, configured: str, accept_language: str | None) -> 
 def translator(language: str) -> Callable[[str], str]:
     table = _TABLES.get(language, {})
     return lambda text: table.get(text, text)
+
+
+def style_reason(automatic: dict[str, Any], language: str) -> str:
+    """Why the converter chose its style, in `language`: worded from the manifest's numbers
+    in Finnish, else the converter's own English words."""
+    measured = automatic.get("measured") or {}
+    if language != "fi" or not measured:
+        return str(automatic.get("reason") or "")
+    if "painted" in measured:
+        return f"maali peittää {_percent(measured['painted'])} paperista"
+    words = f"väritetyt alueet täyttävät {_percent(measured.get('coloured', 0))} hahmosta"
+    if "hatched" in measured:
+        words += f"; {_percent(measured['hatched'])} paperista on viivoitettu, ei maalattu"
+    return words if automatic.get("style") == "fills" else f"viivapiirros ({words})"
+
+
+def _percent(share: float) -> str:
+    return f"{round(100 * share)} %"

@@ -34,11 +34,15 @@ def pictures(record: ArtworkRecord) -> dict[str, Path]:
     return found
 
 
-def automatic_style(record: ArtworkRecord) -> dict[str, str | None]:
-    """The converter's own choice of style and why, from manifest.json (an artwork converted
-    before there were styles has neither)."""
+def automatic_style(record: ArtworkRecord) -> dict[str, Any]:
+    """The converter's own choice of style and why, in words and in numbers, from
+    manifest.json (an artwork converted before there were styles has none of them)."""
     style = read_manifest(record.directory).get("style", {})
-    return {"style": style.get("automatic"), "reason": style.get("reason")}
+    return {
+        "style": style.get("automatic"),
+        "reason": style.get("reason"),
+        "measured": style.get("measured") or {},
+    }
 
 
 def artworks(c: Console, session: Session) -> list[dict[str, Any]]:
