@@ -17,7 +17,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from PIL import Image
 
@@ -26,7 +25,7 @@ from artwork.cleanup import NoDrawing, clean_drawing
 from artwork.contract import Conversion, RejectedDrawing
 from artwork.ingest import load_drawing
 from artwork.model import Drawing, model_drawing
-from artwork.paper import small_copy
+from artwork.paper import channel_max, small_copy
 from artwork.png import encode_png, write_atomically, write_png
 from artwork.resample import shrink
 from artwork.settings import Settings
@@ -109,7 +108,7 @@ def _derive(
     targets: Sequence[GoboTarget | PixelTarget],
     settings: Settings,
 ) -> Conversion:
-    lit = (drawing.light > 127) | (_brightest(drawing.colour) > 40)
+    lit = (drawing.light > 127) | (channel_max(drawing.colour) > 40)
     if not lit.any():
         raise RejectedDrawing("blank: nothing of the drawing would pass light")
     where = gobo.placement(lit)
@@ -185,17 +184,12 @@ def _derive(
     )
 
 
-def _brightest(rgb: np.ndarray) -> np.ndarray:
-    r, g, b = cv2.split(rgb)
-    return cv2.max(cv2.max(r, g), b)
-
-
 def _palette(drawing: Drawing) -> list[tuple[str, float]]:
     """Up to six colours of the light, weighted by area (on a small copy: colours, not detail)."""
     light = small_copy(drawing.colour, 400)
-    strength = light.max(axis=2).astype(np.float32) / 255
-    hue = light.astype(np.float32) / np.maximum(light.max(axis=2, keepdims=True), 1)
-    return led.palette(hue, strength)
+    peak = channel_max(light).astype(np.float32)
+    hue = light.astype(np.float32) / np.maximum(peak[..., None], 1)
+    return led.palette(hue, peak / 255)
 
 
 def _gobo_files(

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from artwork.contract import STYLES
+from artwork.paper import channel_min, darkness
 
 _MODEL_PX = 1200  # about the long edge for region work (closing, holes)
 _REGIONS_PX = 400  # long edge for a painting's colour areas
@@ -114,7 +115,7 @@ def _parts(cleaned: np.ndarray) -> _Parts:
     lightness, a, b = cv2.split(cv2.cvtColor(cleaned, cv2.COLOR_RGB2Lab))  # L* 0..100 as 0..255
     chroma2 = _squared_chroma(a, b)
     del a, b
-    marks = _channel_min(cleaned) < 235
+    marks = channel_min(cleaned) < 235
     grey = marks & (chroma2 < 14**2)
     scale = _model_scale(marks.shape)
     stroke = max(1, round(0.004 * math.hypot(*marks.shape) * scale))
@@ -157,17 +158,12 @@ def _squared_chroma(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.add(da, db, out=da)
 
 
-def _channel_min(rgb: np.ndarray) -> np.ndarray:
-    r, g, b = cv2.split(rgb)
-    return cv2.min(cv2.min(r, g), b)
-
-
 def _lines(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
     """Every mark glows, as strongly as it is dark (faint pen included), in its own hue."""
-    darkness = 255 - _channel_min(cleaned)
-    strong = float(np.percentile(darkness[parts.marks], 75)) if parts.marks.any() else 255.0
+    dark = darkness(cleaned)
+    strong = float(np.percentile(dark[parts.marks], 75)) if parts.marks.any() else 255.0
     gain = 255.0 / max(40.0, 0.6 * strong)
-    light = cv2.convertScaleAbs(darkness, alpha=gain)
+    light = cv2.convertScaleAbs(dark, alpha=gain)
     light[~parts.marks] = 0
     return light, _glow(cleaned, light)
 

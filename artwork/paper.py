@@ -51,7 +51,7 @@ def candidates(small: np.ndarray) -> np.ndarray:
     h, w = small.shape[:2]
     radius = max(3, round(max(h, w) / 100))
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square(radius))
-    stroke = _channel_max(cv2.subtract(closed, small))
+    stroke = channel_max(cv2.subtract(closed, small))
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
     mean = cv2.blur(grey, (5, 5))
     spread = cv2.blur(grey * grey, (5, 5)) - mean * mean
@@ -71,9 +71,16 @@ def candidates(small: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(plain.view(np.uint8), cv2.MORPH_OPEN, square(1)).view(bool)
 
 
-def _channel_max(rgb: np.ndarray) -> np.ndarray:
+def channel_max(rgb: np.ndarray) -> np.ndarray:
+    """Each pixel's brightest channel (uint8 RGB; a fifth of numpy's max over axis 2)."""
     r, g, b = cv2.split(rgb)
     return cv2.max(cv2.max(r, g), b)
+
+
+def channel_min(rgb: np.ndarray) -> np.ndarray:
+    """Each pixel's darkest channel (uint8 RGB)."""
+    r, g, b = cv2.split(rgb)
+    return cv2.min(cv2.min(r, g), b)
 
 
 def find_paper(small: np.ndarray, inside: np.ndarray, seen: np.ndarray) -> Paper:
@@ -130,5 +137,4 @@ def flatten(rgb: np.ndarray, light: np.ndarray) -> np.ndarray:
 
 def darkness(flat: np.ndarray) -> np.ndarray:
     """How much a flattened pixel holds back in its darkest channel: 0 paper .. 255 black."""
-    r, g, b = cv2.split(flat)
-    return np.subtract(255, cv2.min(cv2.min(r, g), b), dtype=np.uint8)
+    return np.subtract(255, channel_min(flat), dtype=np.uint8)
