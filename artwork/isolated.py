@@ -65,7 +65,6 @@ def in_child(
     plain words."""
     limit_mb = settings.conversion_memory_mb
     request = pickle.dumps((step, (Path(source), Path(out_dir), tuple(targets), settings, *more)))
-
     try:
         with _ONE_AT_A_TIME:
             done = subprocess.run(
