@@ -328,8 +328,11 @@ def test_a_damaged_file_still_changing_is_waited_for(tmp_path, make_drawing):
 
     class Watched(Library):
         def add(self, path, *args, **kwargs):
-            attempts.append(path.stat().st_size)
-            return super().add(path, *args, **kwargs)
+            size = path.stat().st_size
+            try:
+                return super().add(path, *args, **kwargs)
+            finally:  # noted once the attempt is over: the upload goes on only then
+                attempts.append(size)
 
     inbox = make_inbox(tmp_path, stable_seconds=0.3)
     inbox.library = Watched(tmp_path / "state")
