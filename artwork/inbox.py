@@ -6,10 +6,11 @@ its size and mtime have stayed unchanged for settings.stable_seconds, however it
 missing). A refused file is moved to inbox/rejected/ only once it has been unchanged for
 REFUSE_AFTER_S: a damaged file that is still being written is waited for and taken again when
 it changes. Its NAME.reason.txt is written before it moves, so no file in rejected/ is ever
-without one. Accepted files leave the inbox only after the library has committed them. A site
-fault (disk full, library not readable) leaves the file where it is, retried every
-_RETRY_SECONDS. Ingest runs in one worker thread (the library converts in a child process), so
-the show's frame loop never waits for it.
+without one. Accepted files leave the inbox only after the library has committed them, and only
+as they were read (one that changed meanwhile is taken again). A site fault (disk full, library
+not readable) leaves the file where it is, retried every _RETRY_SECONDS. Ingest runs in one
+worker thread (the library converts in a child process), so the show's frame loop never waits
+for it.
 """
 
 from __future__ import annotations
@@ -196,13 +197,11 @@ class Inbox:
         now = time.monotonic()
         ready = []
         for path, candidate in list(self._candidates.items()):
-            try:
-                info = path.lstat()
-            except FileNotFoundError:
+            signature = _signature(path)
+            if signature is None:
                 del self._candidates[path]
                 self._retry_at.pop(path, None)
                 continue
-            signature = (info.st_size, info.st_mtime_ns)
             if signature != candidate.signature:
                 if candidate.signature is not None:
                     candidate.changed_at = now
@@ -231,6 +230,7 @@ class Inbox:
         be arriving); the outcome says when to look at it again.
         """
         try:
+            read = _signature(path)
             result = self.library.add(
                 path, self.credit_for(path), self.targets_provider(), self.settings
             )
@@ -250,9 +250,12 @@ class Inbox:
                 f"could not be converted because of an internal error ({type(exc).__name__}); "
                 "a technician can retry it with `gobo artwork add`",
             )
-        # Only now, with the library entry committed and synced, may the inbox copy go.
-        path.unlink(missing_ok=True)
-        fsync_dir(path.parent)
+        # Only now, with the library entry committed and synced, may the inbox copy go, and only
+        # as it was read: one that changed meanwhile (an upload that paused longer than the
+        # stable period, then went on) stays and is taken again as it is now.
+        if _signature(path) == read:
+            path.unlink(missing_ok=True)
+            fsync_dir(path.parent)
         return InboxOutcome(source=path, result=result)
 
     def _reject(self, path: Path, reason: str) -> InboxOutcome:
@@ -324,8 +327,9 @@ class Inbox:
                         wait = outcome.refuse_at - time.time()
                         self._retry_at[path] = time.monotonic() + max(0.0, wait)
                         continue
-                    self._candidates.pop(path, None)
-                    self._retry_at.pop(path, None)
+                    if not os.path.lexists(path):  # else it changed while it was added
+                        self._candidates.pop(path, None)
+                        self._retry_at.pop(path, None)
                     self._report(outcome)
                 if time.monotonic() - last_scan > _RESCAN_SECONDS:
                     self._scan_dir(self.inbox_dir)
@@ -349,6 +353,15 @@ class Inbox:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    """Size and modification time: what tells one version of a file from the next."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def _mtime(path: Path) -> float:

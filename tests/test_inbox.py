@@ -354,6 +354,37 @@ def test_a_damaged_file_still_changing_is_waited_for(tmp_path, make_drawing):
     assert record.sha256 == hashlib.sha256(data).hexdigest()
 
 
+def test_a_file_that_changes_while_it_is_added_stays_and_is_taken_again(tmp_path, make_drawing):
+    """An upload that paused longer than the stable period goes on while the first version is
+    being added: the inbox keeps the file as it is now and adds that too; nothing is lost."""
+    first = make_drawing(tmp_path / "first.png", seed=21).read_bytes()
+    second = make_drawing(tmp_path / "second.png", seed=22).read_bytes()
+    replaced = []
+
+    class GoingOn(Library):
+        def add(self, path, *args, **kwargs):
+            result = super().add(path, *args, **kwargs)
+            if not replaced:
+                path.write_bytes(second)
+                replaced.append(path)
+            return result
+
+    inbox = make_inbox(tmp_path, stable_seconds=0.3)
+    inbox.library = GoingOn(tmp_path / "state")
+    target = inbox.inbox_dir / "late.png"
+
+    async def scenario() -> None:
+        await wait_for(lambda: inbox.observer_kind, "the observer to start")
+        target.write_bytes(first)
+        await wait_for(lambda: len(inbox.library.list()) == 2, "both versions in the library")
+        await wait_for(lambda: not target.exists(), "the file as it is now to be taken")
+
+    run_with_inbox(inbox, scenario)
+    hashes = {record.sha256 for record in inbox.library.list()}
+    assert hashes == {hashlib.sha256(first).hexdigest(), hashlib.sha256(second).hexdigest()}
+    assert not (inbox.inbox_dir / "rejected").exists()
+
+
 def test_a_refused_file_that_stopped_changing_goes_to_rejected_with_its_reason(tmp_path):
     inbox = make_inbox(tmp_path, stable_seconds=0.3)
     notes = inbox.inbox_dir / "notes.png"
