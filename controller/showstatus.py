@@ -27,72 +27,120 @@ class Surroundings:
     runlog: str | None = None  # why the run log cannot be written
 
 
-def why(show: Show, now: float, around: Surroundings) -> str:
-    notes = [
-        f"identifying {name} until {show.hhmm(until)} (by {by})"
+def reasons(show: Show, now: float, around: Surroundings) -> list[dict[str, Any]]:
+    """`why` as data (`code` and what it names, times as site HH:MM), so the web console can
+    word it in its own language: the main reason first."""
+    identifying = [
+        {"code": "identifying", "fixture": name, "until": show.hhmm(until), "by": by}
         for name, (until, by) in show.identifying.items()
         if until > now
     ]
-    return "; ".join([_main_reason(show, now, around), *notes, *_problems(show, around)])
+    return [_main_reason(show, now, around), *identifying, *_problems(around)]
 
 
-def _main_reason(show: Show, now: float, around: Surroundings) -> str:
+def why(show: Show, now: float, around: Surroundings) -> str:
+    return "; ".join(english(reason) for reason in reasons(show, now, around))
+
+
+def english(r: Mapping[str, Any]) -> str:
+    """One reason of `reasons` in words."""
+    match r["code"]:
+        case "blackout":
+            return f"blackout since {r['since']} by {r['by']}"
+        case "waiting-for-clock":
+            return "waiting for a trusted clock"
+        case "output":
+            return f"output {r['output']} {r['state']} since {r['since']}"
+        case "override":
+            return "manual override: " + "; ".join(
+                f"{o['fixture']} by {o['by']}" + (f" until {o['until']}" if o["until"] else "")
+                for o in r["overrides"]
+            )
+        case "playing":
+            where = (f"in window '{r['window']}'" if r["window"] is not None
+                     else "outside the show window")
+            return (f"playing {r['artwork']}{_credit(r)} at {r['level']:.0%} {where} until "
+                    f"{r['until']} (by {r['by']})")
+        case "outside-window":
+            return "outside the show window" + _until(r)
+        case "no-artwork":
+            return "no artwork to show"
+        case "no-approved-artwork":
+            return "no approved artwork"
+        case "showing":
+            return (f"showing {r['artwork']}{_credit(r)} at {r['level']:.0%} "
+                    f"in window '{r['window']}'{_until(r)}")
+        case "identifying":
+            return f"identifying {r['fixture']} until {r['until']} (by {r['by']})"
+        case "state-not-saved":
+            return f"state not saved: {r['detail']}"
+        case "library-not-readable":
+            return f"library not readable: {r['detail']}"
+        case "runlog-not-written":
+            return f"run log not written: {r['detail']}"
+    raise ValueError(f"no words for reason {r['code']!r}")
+
+
+def _credit(reason: Mapping[str, Any]) -> str:
+    return f" ({reason['credit']})" if reason.get("credit") else ""
+
+
+def _until(reason: Mapping[str, Any]) -> str:
+    return f" until {reason['until']}" if reason.get("until") else ""
+
+
+def _main_reason(show: Show, now: float, around: Surroundings) -> dict[str, Any]:
     if show.blackout_state is not None:
         b = show.blackout_state
-        return f"blackout since {show.hhmm(b.since)} by {b.source}"
+        return {"code": "blackout", "since": show.hhmm(b.since), "by": b.source}
     played = show.played if show.played is not None and now < show.played.until else None
     if played is None and not show.clock_trusted and show.config.show.safe_state == "dark":
-        return "waiting for a trusted clock"
+        return {"code": "waiting-for-clock"}
     for name, health in around.health.items():
         if health.state != "ok":
-            return f"output {name} {health.state} since {show.hhmm(health.since)}"
+            return {"code": "output", "output": name, "state": health.state,
+                    "since": show.hhmm(health.since)}
     if show.overrides:
-        parts = []
-        for name, o in show.overrides.items():
-            until = f" until {show.hhmm(o.until)}" if o.until else ""
-            parts.append(f"{name} by {o.source}{until}")
-        return "manual override: " + "; ".join(parts)
+        return {"code": "override", "overrides": [
+            {"fixture": name, "by": o.source, "until": show.hhmm(o.until) if o.until else None}
+            for name, o in show.overrides.items()
+        ]}
     segment = show.segment(now)
+    level = round(show.level(now) * show.master, 4)
     if played is not None:
-        where = (f"in window '{segment.window}'" if segment.window is not None
-                 else "outside the show window")
-        return (f"playing {played.artwork}{_credit(show, played.artwork)} at "
-                f"{show.level(now) * show.master:.0%} {where} until {show.hhmm(played.until)}"
-                f" (by {played.source})")
+        return {"code": "playing", "artwork": played.artwork,
+                "credit": _credit_of(show, played.artwork), "level": level,
+                "window": segment.window, "until": show.hhmm(played.until), "by": played.source}
+    until = show.hhmm(segment.end) if segment.end else None
     if segment.window is None:
-        until = f" until {show.hhmm(segment.end)}" if segment.end else ""
-        return f"outside the show window{until}"
+        return {"code": "outside-window", "until": until}
     if not show.approved:  # with a library fault, the fault (below) is the reason
-        return "no artwork to show" if around.library is not None else "no approved artwork"
+        return {"code": "no-artwork" if around.library is not None else "no-approved-artwork"}
     current = show.playlist.current or ""
-    until = f" until {show.hhmm(segment.end)}" if segment.end else ""
-    return (
-        f"showing {current}{_credit(show, current)} at {show.level(now) * show.master:.0%}"
-        f" in window '{segment.window}'{until}"
-    )
+    return {"code": "showing", "artwork": current, "credit": _credit_of(show, current),
+            "level": level, "window": segment.window, "until": until}
 
 
-def _problems(show: Show, around: Surroundings) -> list[str]:
+def _problems(around: Surroundings) -> list[dict[str, Any]]:
     """Faults of the site a technician must know about whatever the show does."""
-    notes = []
-    if around.state_not_saved is not None:
-        notes.append(f"state not saved: {around.state_not_saved}")
-    if around.library is not None:
-        notes.append(f"library not readable: {around.library}")
-    if around.runlog is not None:
-        notes.append(f"run log not written: {around.runlog}")
-    return notes
+    faults = [
+        ("state-not-saved", around.state_not_saved),
+        ("library-not-readable", around.library),
+        ("runlog-not-written", around.runlog),
+    ]
+    return [{"code": code, "detail": detail} for code, detail in faults if detail is not None]
 
 
-def _credit(show: Show, artwork: str) -> str:
+def _credit_of(show: Show, artwork: str) -> str | None:
     look = show.looks.get(artwork)
-    return f" ({look.credit})" if look and look.credit else ""
+    return look.credit if look and look.credit else None
 
 
 def status(show: Show, now: float, around: Surroundings) -> dict[str, Any]:
     segment = show.segment(now)
     current = show.playlist.current
     look = show.looks.get(current or "")
+    found = reasons(show, now, around)
     played = show.played if show.played is not None and now < show.played.until else None
     return {
         "state": show.state(now),
@@ -107,7 +155,8 @@ def status(show: Show, now: float, around: Surroundings) -> dict[str, Any]:
             for name, h in around.health.items()
         },
         "frame": dict(around.frame),
-        "why": why(show, now, around),
+        "why": "; ".join(english(reason) for reason in found),
+        "reasons": found,
         "blackout": (
             {"since": show.iso(show.blackout_state.since), "by": show.blackout_state.source}
             if show.blackout_state
@@ -134,7 +183,7 @@ def status(show: Show, now: float, around: Surroundings) -> dict[str, Any]:
             "queued": list(show.playlist.queue),
         },
         "state_saved": around.state_not_saved is None,
-        "problems": _problems(show, around),
+        "problems": [english(problem) for problem in _problems(around)],
     }
 
 

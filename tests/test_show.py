@@ -120,6 +120,8 @@ def test_window_fades_in_then_shows_with_why(tmp_path: Path) -> None:
     assert current in ("aaaa00000000", "bbbb00000000")
     credit = "Aino" if current.startswith("a") else "Eero"
     assert site.why() == f"showing {current} ({credit}) at 100% in window 'evening' until 23:00"
+    assert site.status()["reasons"] == [{"code": "showing", "artwork": current, "credit": credit,
+                                         "level": 1.0, "window": "evening", "until": "23:00"}]
     # dimmer window after 23:00: 50 %, reached by a ramp ending at 23:00
     site.now = at("22:59") + 55
     site.step()
@@ -160,6 +162,9 @@ def test_override_scaled_by_master_then_blackout_then_resume(tmp_path: Path) -> 
     assert not any(show.last_frames["main"][1])
     assert show.state(site.now) == "blackout"
     assert site.why() == "blackout since 15:00 by gobo blackout"
+    assert site.status()["reasons"] == [
+        {"code": "blackout", "since": "15:00", "by": "gobo blackout"}
+    ]
     site.do(Resume("gobo resume"))
     site.step()
     assert show.state(site.now) == "dark" and not any(show.last_frames["main"][1])

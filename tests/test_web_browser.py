@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,6 +190,15 @@ def test_a_drawing_from_upload_to_the_ground_and_a_blackout(
     assert "by web tess" in driver.find_element(By.ID, "state-why").text
     wait_for("the projection is dark", lambda: brightest(live_png(site, "tess")) < 60)
     driver.save_screenshot(str(shots / "technician-blackout-phone.png"))
+    # In Finnish the reason is Finnish too, as the page is drawn and as it is refreshed.
+    driver.get(site.url + "/lang/fi?next=/controls")
+    why = "return document.getElementById('state-why').textContent"
+    finnish = r"pimennys klo \d\d\.\d\d alkaen, lähde: web tess \(\w+\)"
+    assert re.fullmatch(finnish, driver.execute_script(why))
+    driver.execute_script("document.getElementById('state-why').textContent = ''")
+    wait_for("refreshed in Finnish", lambda: re.fullmatch(finnish, driver.execute_script(why)))
+    driver.save_screenshot(str(shots / "technician-blackout-fi-phone.png"))
+    driver.get(site.url + "/lang/en?next=/controls")
     driver.find_element(By.CSS_SELECTOR, "[data-command=resume]").click()
     wait_for("lit again", lambda: brightest(live_png(site, "tess")) > 150)
 

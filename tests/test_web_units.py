@@ -10,7 +10,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from controller.config import ConfigError, parse_site_config
-from controller.web.i18n import choose, style_reason
+from controller.showstatus import english
+from controller.web.i18n import choose, status_line, style_reason
 from controller.web.metrics import Snapshot, exposition
 from controller.web.sessions import LoginThrottle, Sessions, csrf_ok
 from controller.web.settings import WebSettings
@@ -115,6 +116,49 @@ def test_the_converters_reason_in_finnish(style: str, measured: dict, finnish: s
     automatic = {"style": style, "reason": english, "measured": measured}
     assert style_reason(automatic, "fi") == finnish
     assert style_reason(automatic, "en") == english
+
+
+@pytest.mark.parametrize(
+    ("reason", "finnish"),
+    [
+        ({"code": "blackout", "since": "21:05", "by": "web tess (root)"},
+         "pimennys klo 21.05 alkaen, lähde: web tess (root)"),
+        ({"code": "waiting-for-clock"}, "odottaa, että kello on oikeassa ajassa"),
+        ({"code": "output", "output": "main", "state": "disconnected", "since": "20:15"},
+         "lähtö main: ei yhteyttä klo 20.15 alkaen"),
+        ({"code": "override", "overrides": [
+            {"fixture": "wash", "by": "OSC 127.0.0.1", "until": None},
+            {"fixture": "spot", "by": "gobo set (anna)", "until": "22:00"}]},
+         "käsiohjaus: wash, lähde: OSC 127.0.0.1; spot, lähde: gobo set (anna), klo 22.00 asti"),
+        ({"code": "playing", "artwork": "a1b2c3", "credit": "Aino, 7", "level": 0.5,
+          "window": None, "until": "16:10", "by": "web cora"},
+         "näytetään a1b2c3 (Aino, 7) 50 % näytösajan ulkopuolella klo 16.10 asti, lähde: web cora"),
+        ({"code": "outside-window", "until": "15:47"}, "näytösajan ulkopuolella klo 15.47 asti"),
+        ({"code": "outside-window", "until": None}, "näytösajan ulkopuolella"),
+        ({"code": "no-artwork"}, "ei näytettävää piirustusta"),
+        ({"code": "no-approved-artwork"}, "ei hyväksyttyjä piirustuksia"),
+        ({"code": "showing", "artwork": "a1b2c3", "credit": None, "level": 1.0,
+          "window": "evening", "until": "23:00"},
+         "esillä a1b2c3 100 % näytösajassa 'evening' klo 23.00 asti"),
+        ({"code": "identifying", "fixture": "wash", "until": "20:00", "by": "gobo identify"},
+         "tunnistetaan wash klo 20.00 asti, lähde: gobo identify"),
+        ({"code": "state-not-saved", "detail": "disk full"}, "tilaa ei tallennettu: disk full"),
+        ({"code": "library-not-readable", "detail": "disk I/O error"},
+         "kirjastoa ei voi lukea: disk I/O error"),
+        ({"code": "runlog-not-written", "detail": "read-only"},
+         "ajolokia ei kirjoiteta: read-only"),
+    ],
+)
+def test_the_daemons_why_in_finnish(reason: dict, finnish: str) -> None:
+    """Every reason the daemon gives is worded in Finnish from its data; English pages keep
+    the daemon's own line."""
+    status = {"why": english(reason), "reasons": [reason, {"code": "no-artwork"}]}
+    assert status_line(status, "fi") == f"{finnish}; ei näytettävää piirustusta"
+    assert status_line(status, "en") == status["why"]
+
+
+def test_a_status_without_reasons_keeps_its_line() -> None:
+    assert status_line({"why": "outside the show window"}, "fi") == "outside the show window"
 
 
 @pytest.mark.parametrize(

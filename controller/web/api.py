@@ -21,6 +21,8 @@ from controller.control import ControlError, DaemonNotRunning
 from controller.web import metrics, views
 from controller.web.auth import Denied, console, json_body, require, session_of
 from controller.web.context import Console
+from controller.web.i18n import status_line
+from controller.web.pages import language
 from controller.web.uploads import MAX_CREDIT
 
 log = logging.getLogger("gobo.web")
@@ -70,7 +72,8 @@ async def status(request: Request) -> Response:
 
 
 async def tonight(request: Request) -> Response:
-    """Status and tonight's windows in one answer, for the Tonight page's refresh."""
+    """Status, its one line in the page's language and tonight's windows in one answer, for
+    the live refresh of the Tonight and Controls pages."""
     require(request)
     c = console(request)
     windows = await asyncio.to_thread(views.tonight, c, c.now())
@@ -78,7 +81,8 @@ async def tonight(request: Request) -> Response:
         state: Any = await c.link.status()
     except ControlError as exc:
         state = {"error": str(exc)}
-    return JSONResponse({"status": state, "tonight": windows})
+    line = status_line(state, language(request))
+    return JSONResponse({"status": state, "line": line, "tonight": windows})
 
 
 async def list_artworks(request: Request) -> Response:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from controller.showstatus import english
+
 LANGUAGES = ("en", "fi")
 
 FI = {
@@ -152,3 +154,71 @@ def style_reason(automatic: dict[str, Any], language: str) -> str:
 
 def _percent(share: float) -> str:
     return f"{round(100 * share)} %"
+
+
+def status_line(status: dict[str, Any], language: str) -> str:
+    """The daemon's one line of why in `language`: worded from its reasons in Finnish, else
+    the daemon's own English words."""
+    reasons = status.get("reasons")
+    if language != "fi" or not reasons:
+        return str(status.get("why") or "")
+    return "; ".join(_finnish(reason) for reason in reasons)
+
+
+_OUTPUT_STATES = {"disconnected": "ei yhteyttä", "error": "virhe"}
+
+
+def _finnish(r: dict[str, Any]) -> str:
+    match r.get("code"):
+        case "blackout":
+            return f"pimennys klo {_time(r['since'])} alkaen, {_by(r)}"
+        case "waiting-for-clock":
+            return "odottaa, että kello on oikeassa ajassa"
+        case "output":
+            state = _OUTPUT_STATES.get(r["state"], r["state"])
+            return f"lähtö {r['output']}: {state} klo {_time(r['since'])} alkaen"
+        case "override":
+            return "käsiohjaus: " + "; ".join(
+                ", ".join([o["fixture"], _by(o), *_until(o)]) for o in r["overrides"]
+            )
+        case "playing":
+            where = (f"näytösajassa '{r['window']}'" if r["window"] is not None
+                     else "näytösajan ulkopuolella")
+            shown = " ".join([f"näytetään {r['artwork']}{_credit(r)}", _percent(r["level"]), where,
+                              *_until(r)])
+            return f"{shown}, {_by(r)}"
+        case "outside-window":
+            return " ".join(["näytösajan ulkopuolella", *_until(r)])
+        case "no-artwork":
+            return "ei näytettävää piirustusta"
+        case "no-approved-artwork":
+            return "ei hyväksyttyjä piirustuksia"
+        case "showing":
+            return " ".join([f"esillä {r['artwork']}{_credit(r)}", _percent(r["level"]),
+                             f"näytösajassa '{r['window']}'", *_until(r)])
+        case "identifying":
+            return " ".join([f"tunnistetaan {r['fixture']}", *_until(r)]) + f", {_by(r)}"
+        case "state-not-saved":
+            return f"tilaa ei tallennettu: {r['detail']}"
+        case "library-not-readable":
+            return f"kirjastoa ei voi lukea: {r['detail']}"
+        case "runlog-not-written":
+            return f"ajolokia ei kirjoiteta: {r['detail']}"
+    return english(r)  # not worded in Finnish yet: the daemon's words, not nothing
+
+
+def _time(hhmm: str) -> str:
+    return hhmm.replace(":", ".")  # Finnish clock times: 21.30
+
+
+def _until(reason: dict[str, Any]) -> list[str]:
+    return [f"klo {_time(reason['until'])} asti"] if reason.get("until") else []
+
+
+def _by(reason: dict[str, Any]) -> str:
+    """Who asked (a source such as "web tess (root)" has brackets of its own)."""
+    return f"lähde: {reason['by']}"
+
+
+def _credit(reason: dict[str, Any]) -> str:
+    return f" ({reason['credit']})" if reason.get("credit") else ""

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from controller.control import ControlError
 from controller.web import views
 from controller.web.auth import console, may, session_of
-from controller.web.i18n import LANGUAGES, choose, style_reason, translator
+from controller.web.i18n import LANGUAGES, choose, status_line, style_reason, translator
 from controller.web.metrics import STATES
 from controller.web.sessions import Session
 
@@ -59,6 +59,7 @@ def render(
     return c.templates.TemplateResponse(
         request, template,
         {"t": t, "why": lambda automatic: style_reason(automatic, lang), "states": states,
+         "status_line": lambda status: status_line(status, lang),
          "lang": lang, "session": session, "nav": nav, "page": page,
          "site": c.config.site.name, **context},
         status_code=code, headers=NO_STORE,

@@ -72,7 +72,7 @@ function setupLogin() {
   });
 }
 
-function showState(status) {
+function showState(status, line) {
   const name = $("#state-name");
   if (!name) return;
   if (status.error) {
@@ -83,7 +83,7 @@ function showState(status) {
   }
   name.className = "badge state-" + status.state;
   name.textContent = states[status.state] || status.state;
-  $("#state-why").textContent = status.why;
+  $("#state-why").textContent = line;
 }
 
 function setupTonight() {
@@ -92,7 +92,7 @@ function setupTonight() {
     const response = await fetch("/api/tonight", { credentials: "same-origin" });
     if (response.status === 401) { location.href = "/login?next=/tonight"; return; }
     const data = await response.json();
-    showState(data.status);
+    showState(data.status, data.line);
     if (data.status.error) return;
     const id = data.status.artwork;
     const shownId = $("#showing-id");
@@ -249,9 +249,9 @@ function setupControls() {
     refresh();
   };
   const refresh = async () => {
-    const response = await fetch("/api/status", { credentials: "same-origin" });
+    const response = await fetch("/api/tonight", { credentials: "same-origin" });
     const data = await response.json();
-    showState(response.ok ? data : { error: data.error });
+    showState(response.ok ? data.status : { error: data.error }, data.line);
   };
   every(2000, refresh);
   for (const button of document.querySelectorAll("[data-command]")) {
