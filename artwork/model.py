@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from artwork.contract import STYLES
-from artwork.paper import channel_min, darkness
+from artwork.paper import channel_max, channel_min, darkness
 
 _MODEL_PX = 1200  # about the long edge for region work (closing, holes)
 _REGIONS_PX = 400  # long edge for a painting's colour areas
@@ -32,6 +32,9 @@ _SOLID = 0.25  # ... when at least this share of the picture is solid colour, no
 _FILLED = 0.25  # fills make up at least this share of the figure: coloured in
 _BACKGROUND = 0.25  # a painting's colour area this large at the sheet's edge is its background
 _FIGURE = 0.06  # ... when the rest covers at least this much
+_NEAR_BLACK = 48  # a pixel this dark (brightest channel, 0..255) takes the hue around it ...
+_CELL = 8  # ... of the near black in the 3 x 3 cells this wide around it
+_GREY_SPREAD = 6  # channels this close (0..255) are grey however dark
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def _lines(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
     gain = 255.0 / max(40.0, 0.6 * strong)
     light = cv2.convertScaleAbs(dark, alpha=gain)
     light[~parts.marks] = 0
-    return light, _glow(cleaned, light)
+    return light, _glow(cleaned, light, parts.marks)
 
 
 def _fills(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
@@ -279,19 +282,48 @@ def _edges(regions: np.ndarray) -> np.ndarray:
     return edge
 
 
-def _glow(cleaned: np.ndarray, light: np.ndarray) -> np.ndarray:
-    """Each mark's hue at full brightness (black and grey: white), times its light."""
-    r, g, b = cv2.split(cleaned)
+def _glow(cleaned: np.ndarray, light: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """Each mark's hue at full brightness (black and grey: white), times its light. Near black
+    a pixel has no hue of its own (in a dim photo a level of noise would be one): it takes
+    the average colour of the near black around it, so a black stroke stays black and a dark
+    violet pen's core violet."""
+    hue = _hue(cleaned)
+    near_black = (channel_max(cleaned) < _NEAR_BLACK) & marks
+    ys, xs = np.nonzero(near_black)
+    if ys.size:
+        hue[ys, xs] = _hue(_average_around(cleaned, ys, xs)[:, None])[:, 0]
+    return _times(hue, light)
+
+
+def _hue(rgb: np.ndarray) -> np.ndarray:
+    """Each pixel's colour at full brightness; less colourful than 12 % of its brightness, or
+    within a few levels of black, it reads as grey: white."""
+    r, g, b = cv2.split(rgb)
     peak = cv2.max(cv2.max(r, g), b)
-    # Less colourful than 12 % of its brightness reads as grey: it glows white.
     spread = cv2.subtract(peak, cv2.min(cv2.min(r, g), b))
     del r, g, b
-    grey = cv2.compare(spread, cv2.convertScaleAbs(peak, alpha=0.12), cv2.CMP_LE)
+    colourless = cv2.max(cv2.convertScaleAbs(peak, alpha=0.12), _GREY_SPREAD)
+    grey = cv2.compare(spread, colourless, cv2.CMP_LE)
     del spread
-    hue = cv2.divide(cleaned, cv2.merge([peak] * 3), scale=255)
+    hue = cv2.divide(rgb, cv2.merge([peak] * 3), scale=255)
     del peak
-    cv2.max(hue, cv2.merge([grey] * 3), dst=hue)
-    return _times(hue, light)
+    return cv2.max(hue, cv2.merge([grey] * 3), dst=hue)
+
+
+def _average_around(rgb: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """For each pixel (ys, xs): the average colour of all those pixels in the 3 x 3 cells of
+    _CELL pixels around its own (N x 3 uint8); sums per cell, so only those pixels are read."""
+    rows, cols = -(-rgb.shape[0] // _CELL), -(-rgb.shape[1] // _CELL)
+    cell = (ys // _CELL) * cols + xs // _CELL
+    values = rgb[ys, xs].astype(np.float32)
+    sums = np.stack(
+        [np.bincount(cell, values[:, c], minlength=rows * cols) for c in range(3)], axis=-1
+    ).reshape(rows, cols, 3).astype(np.float32)
+    count = np.bincount(cell, minlength=rows * cols).reshape(rows, cols).astype(np.float32)
+    box = {"ksize": (3, 3), "normalize": False, "borderType": cv2.BORDER_CONSTANT}
+    sums = cv2.boxFilter(sums, -1, **box).reshape(-1, 3)
+    count = cv2.boxFilter(count, -1, **box).ravel()
+    return np.round(sums[cell] / count[cell, None]).astype(np.uint8)
 
 
 def _times(rgb: np.ndarray, light: np.ndarray) -> np.ndarray:

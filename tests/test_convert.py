@@ -65,6 +65,24 @@ def test_blank_page_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_black_ink_in_a_dim_warm_photo_glows_white(drawings_dir: Path, tmp_path: Path) -> None:
+    """A black marker drawing photographed in the evening under warm light: darker across
+    the sheet, yellow, with the camera's noise. Near black that noise is no colour: the
+    strokes glow white, not in speckles of every hue."""
+    ink = np.asarray(Image.open(drawings_dir / "controlnet_bag_scribble.png").convert("RGB"))
+    light = np.linspace(0.5, 0.9, ink.shape[1])[None, :, None] * np.array([1.0, 0.9, 0.75])
+    noise = np.random.default_rng(5).normal(0, 2, ink.shape)
+    photo = np.clip(ink * light + noise, 0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "evening.jpg", quality=88)
+    result = convert_drawing(tmp_path / "evening.jpg", tmp_path / "out",
+                             [gobo_target("colour")], Settings())
+    assert result.palette == [("#ffffff", 1.0)]
+    gobo = np.asarray(Image.open(result.files["gobo-colour-B"]).convert("RGB")).astype(int)
+    lit = gobo[gobo.max(axis=2) > 64]
+    coloured = (lit.max(axis=1) - lit.min(axis=1)) > 0.25 * lit.max(axis=1)
+    assert coloured.mean() < 0.01, f"{coloured.mean():.1%} of the strokes' light is coloured"
+
+
 def test_settings_defaults_and_errors() -> None:
     default = parse_settings({})
     assert default == Settings()
