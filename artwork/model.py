@@ -302,7 +302,7 @@ def _hue(rgb: np.ndarray) -> np.ndarray:
     peak = cv2.max(cv2.max(r, g), b)
     spread = cv2.subtract(peak, cv2.min(cv2.min(r, g), b))
     del r, g, b
-    colourless = cv2.max(cv2.convertScaleAbs(peak, alpha=0.12), _GREY_SPREAD)
+    colourless = np.maximum(cv2.convertScaleAbs(peak, alpha=0.12), _GREY_SPREAD)
     grey = cv2.compare(spread, colourless, cv2.CMP_LE)
     del spread
     hue = cv2.divide(rgb, cv2.merge([peak] * 3), scale=255)

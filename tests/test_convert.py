@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from artwork import RejectedDrawing, Settings, gobo_target, parse_settings
 from artwork.convert import convert_drawing
+from artwork.model import model_drawing
 from siteconfig import ConfigError
 
 GOBO = [sys.executable, "-m", "controller.cli"]
@@ -81,6 +82,25 @@ def test_black_ink_in_a_dim_warm_photo_glows_white(drawings_dir: Path, tmp_path:
     lit = gobo[gobo.max(axis=2) > 64]
     coloured = (lit.max(axis=1) - lit.min(axis=1)) > 0.25 * lit.max(axis=1)
     assert coloured.mean() < 0.01, f"{coloured.mean():.1%} of the strokes' light is coloured"
+
+
+def test_near_black_takes_the_colour_of_the_near_black_around_it() -> None:
+    """A stroke of black marker with one speck of noise in it and a dark violet pen: the speck
+    glows white with the marker, however few such pixels there are, and the pen violet."""
+    cleaned = np.full((60, 80, 3), 255, np.uint8)
+    cleaned[20:40, 10:30] = (4, 4, 4)  # black marker ...
+    cleaned[30, 20] = (6, 0, 2)  # ... with a speck of noise: no hue of its own
+    cleaned[20:40, 50:70] = (12, 2, 40)  # dark violet pen
+    cleaned[5, 75] = (3, 0, 1)  # a lone near black pixel
+    colour = model_drawing(cleaned, "lines").colour.astype(int)
+    assert colour[30, 20].tolist() == colour[25, 15].tolist() == [255, 255, 255]
+    assert colour[5, 75].min() == colour[5, 75].max()
+    violet = colour[30, 60]
+    assert violet[2] == 255 and violet[0] < 100 and violet[1] < 40
+    alone = np.full((60, 80, 3), 255, np.uint8)
+    alone[20:40, 10:30] = (90, 120, 230)  # blue marker, and the only near black pixel:
+    alone[30, 20] = (3, 0, 1)
+    assert model_drawing(alone, "lines").colour[30, 20].tolist() == [255, 255, 255]
 
 
 def test_settings_defaults_and_errors() -> None:
