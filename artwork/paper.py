@@ -97,7 +97,10 @@ def find_paper(small: np.ndarray, inside: np.ndarray, seen: np.ndarray) -> Paper
     filled = cv2.GaussianBlur(_fill(small.astype(np.float32), seen), (0, 0), 1.0)
     light = np.clip(filled, 8, 255).round().astype(np.uint8)
     where = np.flatnonzero(seen)[:: max(1, np.count_nonzero(seen) // 50_000)]
-    dark = darkness(flatten(small, light)).ravel()[where].astype(np.float32) / 255
+    # Signed, not clipped at white: half the paper is brighter than its smoothed light, and
+    # clipped the spread of the rest came out as 0 on every photo.
+    ratio = small.reshape(-1, 3)[where].astype(np.float32) / light.reshape(-1, 3)[where]
+    dark = 1 - ratio.min(axis=1)
     centre = float(np.median(dark))
     noise = 1.4826 * float(np.median(np.abs(dark - centre)))
     return Paper(seen, light, share, noise)

@@ -164,3 +164,18 @@ def test_blank_sheet_and_a_black_picture_have_no_drawing() -> None:
         clean_drawing(blank, NEEDED)
     with pytest.raises(NoDrawing, match="one flat colour"):
         clean_drawing(np.zeros((600, 800, 3), np.uint8), NEEDED)
+
+
+@pytest.mark.parametrize("grain", [1.0, 2.0, 4.0])
+def test_the_papers_noise_is_measured_not_clipped_away(grain: float) -> None:
+    """Marks are judged against the paper's own grain: its spread is measured on the paper
+    (a robust sigma of the flattened darkness), about grain / paper level, never 0. (The
+    small copy is averaged from the photo: 4 levels there are 16 in a 12 MP photo.)"""
+    from artwork.paper import candidates, find_paper
+
+    sheet = np.full((750, 1000, 3), PAPER, np.float32)
+    sheet += np.random.default_rng(7).normal(0, grain, (750, 1000, 1))  # grey grain
+    small = np.clip(sheet, 0, 255).astype(np.uint8)
+    paper = find_paper(small, np.ones((750, 1000), bool), candidates(small))
+    expected = grain / PAPER[2]  # the darkest channel carries the grain over the lowest level
+    assert 0.5 * expected < paper.noise < 1.6 * expected
