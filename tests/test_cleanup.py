@@ -166,6 +166,20 @@ def test_blank_sheet_and_a_black_picture_have_no_drawing() -> None:
         clean_drawing(np.zeros((600, 800, 3), np.uint8), NEEDED)
 
 
+def test_a_small_doodle_in_a_whole_sheets_photo_is_a_drawing() -> None:
+    """A doodle a tenth of a percent of the photo (in its corner) is still a drawing, not
+    "one flat colour", and all of it is kept."""
+    sheet = Image.new("RGB", (4000, 3000), PAPER)
+    draw = ImageDraw.Draw(sheet)
+    draw.ellipse((3500, 300, 3700, 500), outline=(20, 20, 30), width=8)
+    draw.line((3520, 560, 3690, 560), fill=(20, 20, 30), width=8)
+    cleaned = clean_drawing(_photo(sheet), NEEDED).image
+    ink = _ink(cleaned)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    assert (height, width) == pytest.approx((265, 201), abs=4)  # the circle and the line
+
+
 @pytest.mark.parametrize("grain", [1.0, 2.0, 4.0])
 def test_the_papers_noise_is_measured_not_clipped_away(grain: float) -> None:
     """Marks are judged against the paper's own grain: its spread is measured on the paper
