@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from artwork import printed
+from artwork.folds import find_folds
 from artwork.paper import Paper, candidates, darkness, find_paper, flatten, small_copy, square
 from artwork.sheet import find_sheet
 
@@ -65,6 +66,7 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     dark = darkness(flat)
     marks = _hysteresis(dark, limits) & _support_free(inside, fingers, dark)
     lines = printed.find_lines(flat, marks, paper.light)
+    lines.add("folds removed", find_folds(flat, marks, inside))
     changes += lines.changes
     marks &= ~lines.removal(flat, marks)
     marks, specks = _without_specks(marks, dark, inside)

@@ -37,6 +37,12 @@ class Lines:
     found: list[Line] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
 
+    def add(self, change: str, lines: list[Line]) -> None:
+        """`lines` are support too: removed, and told as `change` with their count."""
+        if lines:
+            self.found += lines
+            self.changes.append({"change": change, "count": len(lines)})
+
     def removal(
         self,
         flat: np.ndarray,
@@ -64,9 +70,13 @@ class Lines:
             at = taken > 0
             if not at.any():
                 continue
-            # The line's colour at this resolution: most of its band is the line itself.
-            colour = tuple(float(c) for c in np.median(flat[at], axis=0) / 255)
-            taken[at] = _like(flat[at], colour, loose=bool(line.to_frame))
+            # The line's colour at this resolution, from the band's pixels that look like it
+            # (most of a printed line's band; a fold's crosses paint too).
+            band_rgb = flat[at]
+            alike = _like(band_rgb, line.colour, loose=bool(line.to_frame)) > 0
+            sample = band_rgb[alike] if alike.any() else band_rgb
+            colour = tuple(float(c) for c in np.median(sample, axis=0) / 255)
+            taken[at] = _like(band_rgb, colour, loose=bool(line.to_frame))
             step = round((line.half_width + 3.0) * scale)
             across = _shift(others, line.normal, step) & _shift(others, line.normal, -step)
             out |= taken & (1 - across)
@@ -156,9 +166,7 @@ def find_lines(flat: np.ndarray, marks: np.ndarray, light: np.ndarray) -> Lines:
         ("sheet edges removed", edges),
         ("margin line removed", margins),
     ):
-        if group:
-            result.found += [m.line for m in group]
-            result.changes.append({"change": kind, "count": len(group)})
+        result.add(kind, [m.line for m in group])
     return result
 
 

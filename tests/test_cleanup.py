@@ -157,6 +157,30 @@ def test_a_fingertip_and_another_sheets_edge_are_not_drawn() -> None:
     )
 
 
+def test_folds_across_the_sheet_do_not_glow_and_what_crosses_them_stays() -> None:
+    """A sheet folded in four, photographed a little turned: a soft grey crease down it and
+    one across it, partly under the drawing (a ring in pen and a crayon patch they cross)."""
+    sheet = Image.new("RGB", (1200, 900), PAPER)
+    draw = ImageDraw.Draw(sheet)
+    draw.ellipse((430, 250, 830, 650), outline=(30, 30, 160), width=8)
+    draw.rectangle((560, 380, 700, 520), fill=(230, 120, 30))
+    ys, xs = np.mgrid[0:900, 0:1200].astype(np.float32)
+    down = xs - 630 - 0.05 * (ys - 450)  # 3 degrees off the frame
+    across = ys - 450
+    light = (1 - 0.18 * np.exp(-((down / 7) ** 2))) * (1 - 0.15 * np.exp(-((across / 6) ** 2)))
+    result = clean_drawing(_photo(sheet, light), NEEDED)
+    assert {"change": "folds removed", "count": 2} in result.changes
+    marked = result.image.min(axis=2) < 250  # faint too: a crease would glow in a gobo
+    ring = _colour(result.image, (30, 30, 160), within=80)
+    crayon = _colour(result.image, (230, 120, 30), within=80)
+    drawing = cv2.dilate((ring | crayon).astype(np.uint8), np.ones((15, 15))).astype(bool)
+    assert (marked & ~drawing).sum() < 0.01 * marked.sum()  # nothing of the creases left
+    # The ring is whole where the creases cross it: one closed outline around its hole.
+    count, _, stats, _ = cv2.connectedComponentsWithStats((~ring).astype(np.uint8), connectivity=4)
+    assert count - 1 >= 2 and stats[1:, cv2.CC_STAT_AREA].min() > 0.1 * ring.size / 16
+    assert crayon.sum() > 0.95 * _colour(result.image, (230, 120, 30), within=120).sum()
+
+
 def test_blank_sheet_and_a_black_picture_have_no_drawing() -> None:
     noise = np.random.default_rng(2).normal(0, 3, (600, 800, 1))
     blank = np.clip(np.array(PAPER, np.float32) + noise, 0, 255).astype(np.uint8)
