@@ -65,21 +65,32 @@ class Lines:
         del every_band
         out = np.zeros((h, w), np.uint8)
         for line, ends in zip(self.found, geometry, strict=True):
-            band = self._draw_band(np.zeros((h, w), np.uint8), line, ends, scale)
-            taken = band & marked
+            step = round((line.half_width + 3.0) * scale)
+            # Only the rectangle around the band (and a step beyond it) is looked at: a sheet
+            # of squared paper has a hundred lines.
+            window = self._window(line, ends, scale, (h, w), step)
+            if window is None:
+                continue
+            rows, cols = window
+            corner = np.array([cols.start, rows.start], np.float64)
+            band = self._draw_band(
+                np.zeros((rows.stop - rows.start, cols.stop - cols.start), np.uint8),
+                line, (ends[0] - corner, ends[1] - corner), scale,
+            )
+            taken = band & marked[rows, cols]
             at = taken > 0
             if not at.any():
                 continue
             # The line's colour at this resolution, from the band's pixels that look like it
             # (most of a printed line's band; a fold's crosses paint too).
-            band_rgb = flat[at]
+            band_rgb = flat[rows, cols][at]
             alike = _like(band_rgb, line.colour, loose=bool(line.to_frame)) > 0
             sample = band_rgb[alike] if alike.any() else band_rgb
             colour = tuple(float(c) for c in np.median(sample, axis=0) / 255)
             taken[at] = _like(band_rgb, colour, loose=bool(line.to_frame))
-            step = round((line.half_width + 3.0) * scale)
-            across = _shift(others, line.normal, step) & _shift(others, line.normal, -step)
-            out |= taken & (1 - across)
+            near = others[rows, cols]
+            across = _shift(near, line.normal, step) & _shift(near, line.normal, -step)
+            out[rows, cols] |= taken & (1 - across)
             if line.to_frame:  # the strip beyond it, but not coloured ink reaching the frame
                 away = np.array(line.normal) * line.to_frame * reach * scale
                 polygon = np.array([ends[0], ends[1], ends[1] + away, ends[0] + away])
@@ -99,6 +110,24 @@ class Lines:
         foot = np.array([nx * line.offset - origin[0], ny * line.offset - origin[1]])
         along = np.array([-ny, nx]) * reach
         return (foot + along) * scale, (foot - along) * scale
+
+    @staticmethod
+    def _window(
+        line: Line,
+        ends: tuple[np.ndarray, np.ndarray],
+        scale: float,
+        shape: tuple[int, int],
+        pad: int,
+    ) -> tuple[slice, slice] | None:
+        """Rows and columns of the picture around the line's band, `pad` more each way."""
+        h, w = shape
+        inside, a, b = cv2.clipLine((0, 0, w, h), _point(ends[0]), _point(ends[1]))
+        if not inside:
+            return None
+        margin = round((line.half_width + 1) * scale) + pad + 1
+        top, bottom = min(a[1], b[1]) - margin, max(a[1], b[1]) + margin + 1
+        left, right = min(a[0], b[0]) - margin, max(a[0], b[0]) + margin + 1
+        return slice(max(0, top), min(h, bottom)), slice(max(0, left), min(w, right))
 
     @staticmethod
     def _draw_band(
