@@ -13,13 +13,14 @@ only specks, printed lines and what is off the sheet are support.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
 from artwork import printed
 from artwork.folds import find_folds
+from artwork.grid import find_grid
 from artwork.paper import Paper, candidates, darkness, find_paper, flatten, small_copy, square
 from artwork.sheet import find_sheet
 
@@ -65,8 +66,18 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     flat = flatten(small, paper.light)
     dark = darkness(flat)
     marks = _hysteresis(dark, limits) & _support_free(inside, fingers, dark)
-    lines = printed.find_lines(flat, marks, paper.light)
-    lines.add("folds removed", find_folds(flat, marks, inside))
+    # Squared paper's grid first: the rest is looked for among what it leaves.
+    lines = printed.Lines()
+    lines.add("squared paper's lines removed", find_grid(flat, marks))
+    left = marks
+    if lines.found:  # the grid is paper: how much of the sheet is bare is measured without it
+        left = marks & ~lines.removal(flat, marks)
+        bare = small.copy()
+        printed_px = cv2.dilate((marks & ~left).view(np.uint8), square(1)) > 0
+        bare[printed_px] = paper.light[printed_px]
+        paper = replace(paper, share=find_paper(bare, inside, candidates(bare)).share)
+    lines.merge(printed.find_lines(flat, left, paper.light))
+    lines.add("folds removed", find_folds(flat, left, inside))
     changes += lines.changes
     marks &= ~lines.removal(flat, marks)
     marks, specks = _without_specks(marks, dark, inside)

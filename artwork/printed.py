@@ -21,6 +21,7 @@ import numpy as np
 
 _MIN_SPAN = 0.2  # of the picture's short side: shorter lines are never support
 _FRAME_BAND = 0.03  # an edge line lies this close to the frame
+_WIDER = 4  # small-copy px: a mark this wide is no printed line
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class Lines:
             self.found += lines
             self.changes.append({"change": change, "count": len(lines)})
 
+    def merge(self, other: Lines) -> None:
+        self.found += other.found
+        self.changes += other.changes
+
     def removal(
         self,
         flat: np.ndarray,
@@ -56,13 +61,15 @@ class Lines:
         marked = marks.view(np.uint8)
         reach = 2.0 * (h + w) / scale
         geometry = [self._ends(line, reach, scale, origin) for line in self.found]
-        # Marks off every line: a stroke that continues on both sides of a line is kept there
-        # (where two printed lines cross, neither protects the other).
+        # Marks off every line, and marks too wide to be one: a stroke that continues on both
+        # sides of a line is kept there (where two printed lines cross, neither protects the
+        # other; a crayon stroke along one of a grid's lines still protects the next).
         every_band = np.zeros((h, w), np.uint8)
         for line, ends in zip(self.found, geometry, strict=True):
             self._draw_band(every_band, line, ends, scale)
-        others = marked & (1 - every_band)
-        del every_band
+        wide = cv2.morphologyEx(marked, cv2.MORPH_OPEN, np.ones((_WIDER * round(scale) + 1,) * 2))
+        others = marked & ((1 - every_band) | wide)
+        del every_band, wide
         out = np.zeros((h, w), np.uint8)
         for line, ends in zip(self.found, geometry, strict=True):
             step = round((line.half_width + 3.0) * scale)

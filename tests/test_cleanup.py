@@ -181,6 +181,38 @@ def test_folds_across_the_sheet_do_not_glow_and_what_crosses_them_stays() -> Non
     assert crayon.sum() > 0.95 * _colour(result.image, (230, 120, 30), within=120).sum()
 
 
+def test_squared_paper_is_paper_and_what_is_drawn_on_it_stays() -> None:
+    """A page of a squared notebook, photographed a little turned: its printed grid does not
+    glow, the drawing on it stays whole (a pale blue crayon line of the grid's own colour too)
+    and the sheet is still a drawing on paper, not a painting."""
+    sheet = Image.new("RGB", (1300, 1000), PAPER)
+    draw = ImageDraw.Draw(sheet)
+    grid = (168, 190, 218)
+    for i in range(-2, 60):  # 5 mm squares of an A4 page across 1300 px, turned 2 degrees
+        x, y = 26 * i, 26 * i
+        draw.line((x, 0, x + 35, 1000), fill=grid, width=2)
+        draw.line((0, y, 1300, y - 45), fill=grid, width=2)
+    draw.ellipse((430, 250, 830, 650), outline=(30, 30, 160), width=8)
+    draw.rectangle((560, 380, 700, 520), fill=(230, 120, 30))
+    draw.line((300, 750, 1000, 820), fill=(150, 185, 230), width=10)  # pale blue crayon
+    result = clean_drawing(_photo(sheet), NEEDED)
+    removed = next(c for c in result.changes if c["change"] == "squared paper's lines removed")
+    assert removed["count"] > 60
+    assert result.paper_share > 0.5
+    marked = result.image.min(axis=2) < 250
+    ring = _colour(result.image, (30, 30, 160), within=80)
+    crayon = _colour(result.image, (230, 120, 30), within=80)
+    pale = _colour(result.image, (150, 185, 230), within=40)
+    drawing = cv2.dilate((ring | crayon | pale).astype(np.uint8), np.ones((15, 15))).astype(bool)
+    assert (marked & ~drawing).sum() < 0.02 * marked.sum()  # no grid left
+    holes = cv2.connectedComponents((~ring).astype(np.uint8), connectivity=4)[0] - 1
+    assert holes >= 2  # the ring still closes around its hole
+    pale &= ~cv2.dilate(ring.astype(np.uint8), np.ones((7, 7))).astype(bool)  # the pen's rim
+    sizes = cv2.connectedComponentsWithStats(pale.astype(np.uint8))[2][1:, cv2.CC_STAT_AREA]
+    assert (sizes > 20).sum() == 1  # the crayon line whole
+    assert crayon.sum() > 0.9 * 140 * 140 * (result.image.shape[1] / 1300) ** 2
+
+
 def test_blank_sheet_and_a_black_picture_have_no_drawing() -> None:
     noise = np.random.default_rng(2).normal(0, 3, (600, 800, 1))
     blank = np.clip(np.array(PAPER, np.float32) + noise, 0, 255).astype(np.uint8)
