@@ -29,6 +29,9 @@ class NoDrawing(Exception):
     """Nothing that looks like a mark on the paper."""
 
 
+_HIDDEN_PAPER = 0.5  # less plain paper than this in the picture: thin lines may hide it
+
+
 @dataclass
 class Cleaned:
     image: np.ndarray  # uint8 RGB: the marks in their colours, support pure white
@@ -51,17 +54,18 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     if int(grey.max()) - int(grey.min()) < 12:
         raise NoDrawing("the picture is one flat colour")
-    seen = candidates(small)
-    sheet = find_sheet(small, seen)
+    view, seen = _paper_view(small)
+    sheet = find_sheet(view, seen)
     changes += sheet.changes
     inside, fingers = sheet.inside, sheet.fingers
     if sheet.corners:
         photo = _straighten(photo, sheet.corners, photo.shape[1] / small.shape[1])
         small = small_copy(photo)
-        seen = candidates(small)
+        view, seen = _paper_view(small)
         inside = cv2.erode(np.ones(seen.shape, np.uint8), square(2), borderValue=0).astype(bool)
         fingers = np.zeros_like(inside)
-    paper = find_paper(small, inside, seen)
+    paper = find_paper(view, inside, seen)
+    del view
     limits = _thresholds(paper)
     flat = flatten(small, paper.light)
     dark = darkness(flat)
@@ -113,6 +117,19 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
         }
     )
     return Cleaned(_on_white(flat, full), paper.share, changes)
+
+
+def _paper_view(small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The picture the sheet and its paper are found in, and where paper shows in it: `small`
+    itself, or where thin printed lines hide most of the paper (squared paper, however it
+    was photographed) a copy without them (a median over 7 px)."""
+    seen = candidates(small)
+    if seen.mean() < _HIDDEN_PAPER:
+        smooth = cv2.medianBlur(small, 7)
+        seen_smooth = candidates(smooth)
+        if seen_smooth.mean() > max(1.5 * seen.mean(), _HIDDEN_PAPER / 2):
+            return smooth, seen_smooth
+    return small, seen
 
 
 def _straighten(photo: np.ndarray, corners: list[tuple[float, float]], scale: float) -> np.ndarray:

@@ -95,25 +95,40 @@ def _rhythm(profile: np.ndarray) -> tuple[float, np.ndarray] | None:
     lags = np.arange(6, size // _MIN_LINES)
     if lags.size == 0:
         return None
-    lag = int(lags[np.argmax(correlation[lags])])
-    if correlation[lag] < _RHYTHM * correlation[0]:
+    strongest = float(correlation[lags].max())
+    if strongest < _RHYTHM * correlation[0]:
         return None
-    # The spacing between whole pixels, and the phase that meets the most of the peaks.
+    # The spacing itself, not a multiple of it (every other line may be fainter): the first
+    # peak of the correlation nearly as high as the highest.
+    tops = [
+        int(k) for k in lags
+        if correlation[k] >= 0.7 * strongest
+        and correlation[k] >= correlation[k - 1] and correlation[k] >= correlation[k + 1]
+    ]
+    lag = tops[0] if tops else int(lags[np.argmax(correlation[lags])])
+    # The spacing between whole pixels, and the phase that meets the most of the peaks ...
     left, centre, right = correlation[lag - 1 : lag + 2]
     bend = left - 2 * centre + right
-    spacing = lag + (0.5 * (left - right) / bend if bend < 0 else 0.0)
-    phases = np.arange(0.0, spacing, 0.5)
+    spacing = lag + (float(np.clip(0.5 * (left - right) / bend, -0.5, 0.5)) if bend < 0 else 0.0)
     count = int(size / spacing) + 1
-    places = [phase + spacing * np.arange(count) for phase in phases]
-    places = [p[p < size - 0.5] for p in places]
-    phase_best = max(places, key=lambda p: float(detail[np.round(p).astype(np.int64)].sum()))
-    at = np.round(phase_best).astype(np.int64)
-    peaks = (detail[at] > 0) & (profile[at] >= profile[np.clip(at - 2, 0, size - 1)]) & (
-        profile[at] >= profile[np.clip(at + 2, 0, size - 1)]
-    )
-    if peaks.sum() < max(_MIN_LINES, _SEEN * at.size):
+    combs = [phase + spacing * np.arange(count) for phase in np.arange(0.0, spacing, 0.5)]
+    comb = max(combs, key=lambda c: float(detail[np.round(c[c < size - 0.5]).astype(int)].sum()))
+    # ... then fitted to the peaks themselves (a tenth of a pixel off is lines off by the end).
+    reach = max(1, int(spacing / 4))
+    index = np.arange(comb.size)
+    found = []
+    for k, place in zip(index, comb, strict=True):
+        low, high = max(0, round(place) - reach), min(size, round(place) + reach + 1)
+        if high - low > 2:
+            peak = low + int(np.argmax(profile[low:high]))
+            if detail[peak] > 0 and low < peak < high - 1:
+                found.append((k, peak))
+    if len(found) < max(_MIN_LINES, _SEEN * comb[comb < size - 0.5].size):
         return None
-    return spacing, phase_best
+    ks, peaks = np.array(found, np.float64).T
+    spacing, phase = np.polyfit(ks, peaks, 1)
+    places = phase + spacing * index
+    return float(spacing), places[(places > -0.5) & (places < size - 0.5)]
 
 
 def _colour(

@@ -181,10 +181,9 @@ def test_folds_across_the_sheet_do_not_glow_and_what_crosses_them_stays() -> Non
     assert crayon.sum() > 0.95 * _colour(result.image, (230, 120, 30), within=120).sum()
 
 
-def test_squared_paper_is_paper_and_what_is_drawn_on_it_stays() -> None:
-    """A page of a squared notebook, photographed a little turned: its printed grid does not
-    glow, the drawing on it stays whole (a pale blue crayon line of the grid's own colour too)
-    and the sheet is still a drawing on paper, not a painting."""
+def _squared_page() -> Image.Image:
+    """A page of a squared notebook, a little turned, with a pen ring, a crayon patch and a
+    pale blue crayon line of the grid's own colour."""
     sheet = Image.new("RGB", (1300, 1000), PAPER)
     draw = ImageDraw.Draw(sheet)
     grid = (168, 190, 218)
@@ -194,8 +193,14 @@ def test_squared_paper_is_paper_and_what_is_drawn_on_it_stays() -> None:
         draw.line((0, y, 1300, y - 45), fill=grid, width=2)
     draw.ellipse((430, 250, 830, 650), outline=(30, 30, 160), width=8)
     draw.rectangle((560, 380, 700, 520), fill=(230, 120, 30))
-    draw.line((300, 750, 1000, 820), fill=(150, 185, 230), width=10)  # pale blue crayon
-    result = clean_drawing(_photo(sheet), NEEDED)
+    draw.line((300, 750, 1000, 820), fill=(150, 185, 230), width=10)
+    return sheet
+
+
+def test_squared_paper_is_paper_and_what_is_drawn_on_it_stays() -> None:
+    """Squared paper's printed grid does not glow, the drawing on it stays whole (the crayon
+    line of the grid's colour too) and the sheet is still a drawing on paper, not a painting."""
+    result = clean_drawing(_photo(_squared_page()), NEEDED)
     removed = next(c for c in result.changes if c["change"] == "squared paper's lines removed")
     assert removed["count"] > 60
     assert result.paper_share > 0.5
@@ -211,6 +216,30 @@ def test_squared_paper_is_paper_and_what_is_drawn_on_it_stays() -> None:
     sizes = cv2.connectedComponentsWithStats(pale.astype(np.uint8))[2][1:, cv2.CC_STAT_AREA]
     assert (sizes > 20).sum() == 1  # the crayon line whole
     assert crayon.sum() > 0.9 * 140 * 140 * (result.image.shape[1] / 1300) ** 2
+
+
+def test_squared_paper_photographed_at_an_angle_on_a_table() -> None:
+    """The same page on a wooden table, photographed at an angle: the sheet is found (its
+    grid is no stroke) and straightened, then its grid goes."""
+    page = np.asarray(_squared_page())
+    table = np.full((1400, 1800, 3), (120, 90, 60), np.uint8)
+    corners = np.float32([[0, 0], [1300, 0], [1300, 1000], [0, 1000]])
+    placed = np.float32([[330, 170], [1470, 150], [1620, 1220], [180, 1200]])
+    matrix = cv2.getPerspectiveTransform(corners, placed)
+    warped = cv2.warpPerspective(page, matrix, (1800, 1400))
+    on = cv2.warpPerspective(np.ones((1000, 1300), np.uint8), matrix, (1800, 1400)) > 0
+    table[on] = warped[on]
+    result = clean_drawing(_photo(Image.fromarray(table)), NEEDED)
+    changes = {c["change"] for c in result.changes}
+    assert {"sheet straightened", "squared paper's lines removed"} <= changes
+    marked = result.image.min(axis=2) < 250
+    drawing = cv2.dilate(
+        (_colour(result.image, (30, 30, 160), within=80)
+         | _colour(result.image, (230, 120, 30), within=80)
+         | _colour(result.image, (150, 185, 230), within=40)).astype(np.uint8),
+        np.ones((15, 15)),
+    ).astype(bool)
+    assert (marked & ~drawing).sum() < 0.02 * marked.sum()
 
 
 def test_blank_sheet_and_a_black_picture_have_no_drawing() -> None:

@@ -124,8 +124,9 @@ def test_every_drawing_converts_with_all_files_and_its_style(converted: dict) ->
             expected |= {f"gobo-{key}.png", f"gobo-{key}.json", f"preview-{key}.png"}
         assert {p.name for p in out.iterdir()} == expected, name
         assert conversion.style == STYLES[name], (name, conversion.manifest["style"])
+    # The mermaid's sky is hatched in pale pencil over most of the sheet: paper, not paint.
     reason = converted["kidpaint_AB-2020-4.jpg"][0].manifest["style"]["reason"]
-    assert "hatched, not painted" in reason, reason
+    assert reason.startswith("strokes") and "paint covers" not in reason, reason
 
 
 def test_every_manifest_lists_the_cleanup_and_each_gobo(converted: dict) -> None:
