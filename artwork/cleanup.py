@@ -13,7 +13,7 @@ only specks, printed lines and what is off the sheet are support.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -73,13 +73,7 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     # Squared paper's grid first: the rest is looked for among what it leaves.
     lines = printed.Lines()
     lines.add("squared paper's lines removed", find_grid(flat, marks))
-    left = marks
-    if lines.found:  # the grid is paper: how much of the sheet is bare is measured without it
-        left = marks & ~lines.removal(flat, marks)
-        bare = small.copy()
-        printed_px = cv2.dilate((marks & ~left).view(np.uint8), square(1)) > 0
-        bare[printed_px] = paper.light[printed_px]
-        paper = replace(paper, share=find_paper(bare, inside, candidates(bare)).share)
+    left = marks & ~lines.removal(flat, marks) if lines.found else marks
     lines.merge(printed.find_lines(flat, left, paper.light))
     lines.add("folds removed", find_folds(flat, left, inside))
     changes += lines.changes

@@ -35,10 +35,10 @@ def find_grid(flat: np.ndarray, marks: np.ndarray) -> list[Line]:
     if ys.size < 0.002 * h * w:
         return []
     xs, ys = xs.astype(np.float32), ys.astype(np.float32)
-    ways = [_way(xs, ys, base) for base in (0.0, 90.0)]
-    if any(way is None for way in ways):
+    first, second = (_way(xs, ys, base) for base in (0.0, 90.0))
+    if first is None or second is None:
         return []
-    (n1, s1, o1), (n2, s2, o2) = ways  # type: ignore[misc]
+    (n1, s1, o1), (n2, s2, o2) = first, second
     if abs(s1 - s2) > _SAME_SPACING * max(s1, s2) or abs(n1[0] * n2[0] + n1[1] * n2[1]) > 0.05:
         return []
     lines = []
