@@ -67,7 +67,8 @@ class Lines:
         every_band = np.zeros((h, w), np.uint8)
         for line, ends in zip(self.found, geometry, strict=True):
             self._draw_band(every_band, line, ends, scale)
-        wide = cv2.morphologyEx(marked, cv2.MORPH_OPEN, np.ones((_WIDER * round(scale) + 1,) * 2))
+        side = _WIDER * max(1, round(scale)) + 1
+        wide = cv2.morphologyEx(marked, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
         others = marked & ((1 - every_band) | wide)
         del every_band, wide
         out = np.zeros((h, w), np.uint8)
