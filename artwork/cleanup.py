@@ -75,7 +75,7 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     lines.add("squared paper's lines removed", find_grid(flat, marks))
     left = marks & ~lines.removal(flat, marks) if lines.found else marks
     lines.merge(printed.find_lines(flat, left, paper.light))
-    lines.add("folds removed", find_folds(flat, left, inside))
+    lines.add("folds removed", find_folds(flat, dark, left, inside))
     changes += lines.changes
     marks &= ~lines.removal(flat, marks)
     marks, specks = _without_specks(marks, dark, inside)

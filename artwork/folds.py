@@ -15,7 +15,7 @@ import math
 import cv2
 import numpy as np
 
-from artwork.paper import channel_max, channel_min, darkness
+from artwork.paper import channel_max, channel_min
 from artwork.printed import Line
 
 _WIDE = 3  # small-copy px: a band at least this wide
@@ -30,10 +30,12 @@ _STRAIGHT = 1.0  # small-copy px: how far its middle may wander along it (a hand
 _Placed = tuple[tuple[float, float], float]  # a line: its unit normal and offset
 
 
-def find_folds(flat: np.ndarray, marks: np.ndarray, sheet: np.ndarray) -> list[Line]:
-    """Folds among `marks` of the small copy (`flat`: on white paper, `sheet`: where it is)."""
+def find_folds(
+    flat: np.ndarray, dark: np.ndarray, marks: np.ndarray, sheet: np.ndarray
+) -> list[Line]:
+    """Folds among `marks` of the small copy (`flat`: on white paper, `dark`: its darkness,
+    `sheet`: where the sheet is)."""
     h, w = marks.shape
-    dark = darkness(flat)
     grey = cv2.subtract(channel_max(flat), channel_min(flat)) < round(255 * _MAX_CHROMA)
     wide = cv2.morphologyEx(marks.view(np.uint8), cv2.MORPH_OPEN, np.ones((_WIDE,) * 2, np.uint8))
     band = wide.view(bool) & grey & (dark < round(255 * _MAX_DARKNESS))

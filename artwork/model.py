@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from artwork.contract import STYLES
-from artwork.paper import channel_max, channel_min, darkness
+from artwork.paper import channel_min, darkness
 
 _MODEL_PX = 1200  # about the long edge for region work (closing, holes)
 _REGIONS_PX = 400  # long edge for a painting's colour areas
@@ -287,17 +287,17 @@ def _glow(cleaned: np.ndarray, light: np.ndarray, marks: np.ndarray) -> np.ndarr
     a pixel has no hue of its own (in a dim photo a level of noise would be one): it takes
     the average colour of the near black around it, so a black stroke stays black and a dark
     violet pen's core violet."""
-    hue = _hue(cleaned)
-    near_black = (channel_max(cleaned) < _NEAR_BLACK) & marks
-    ys, xs = np.nonzero(near_black)
+    hue, peak = _hue(cleaned)
+    ys, xs = np.nonzero((peak < _NEAR_BLACK) & marks)
+    del peak
     if ys.size:
-        hue[ys, xs] = _hue(_average_around(cleaned, ys, xs)[:, None])[:, 0]
+        hue[ys, xs] = _hue(_average_around(cleaned, ys, xs)[:, None])[0][:, 0]
     return _times(hue, light)
 
 
-def _hue(rgb: np.ndarray) -> np.ndarray:
-    """Each pixel's colour at full brightness; less colourful than 12 % of its brightness, or
-    within a few levels of black, it reads as grey: white."""
+def _hue(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's colour at full brightness (less colourful than 12 % of its brightness, or
+    within a few levels of black, it reads as grey: white), and its brightest channel."""
     r, g, b = cv2.split(rgb)
     peak = cv2.max(cv2.max(r, g), b)
     spread = cv2.subtract(peak, cv2.min(cv2.min(r, g), b))
@@ -306,8 +306,7 @@ def _hue(rgb: np.ndarray) -> np.ndarray:
     grey = cv2.compare(spread, colourless, cv2.CMP_LE)
     del spread
     hue = cv2.divide(rgb, cv2.merge([peak] * 3), scale=255)
-    del peak
-    return cv2.max(hue, cv2.merge([grey] * 3), dst=hue)
+    return cv2.max(hue, cv2.merge([grey] * 3), dst=hue), peak
 
 
 def _average_around(rgb: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
