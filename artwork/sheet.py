@@ -44,7 +44,7 @@ def find_sheet(small: np.ndarray, paper: np.ndarray) -> Sheet:
     edges = _sheet_edges(lab, paper, xs, ys)
     inside = np.ones((h, w), bool)
     for edge in edges:  # a little inside the edge: its shadow and a sliver of table go too
-        inside &= xs * edge.normal[0] + ys * edge.normal[1] < edge.offset - 0.003 * max(h, w)
+        inside &= _on_sheet_side(edge, lab[..., 0], xs, ys) < -0.003 * max(h, w)
     if edges:
         inside &= ~_table_within(lab, paper, inside)
     fingers = _fingers(lab, paper & inside, inside)
@@ -144,6 +144,58 @@ def _is_sheet_edge(
         inner, outer = lab[int(iy), int(ix)], lab[int(oy), int(ox)]
         steps += float(np.linalg.norm(inner - outer)) > _EDGE_STEP
     return tried >= 5 and steps >= 0.6 * tried
+
+
+def _on_sheet_side(
+    edge: _Edge, lightness: np.ndarray, xs: np.ndarray, ys: np.ndarray
+) -> np.ndarray:
+    """Each pixel's distance past the sheet's edge (negative: on the sheet). A sheet's edge
+    is seldom quite straight (it curls, it sags): along the fitted line the edge is followed
+    where the light steps from paper to table, a stroke crossing it ignored (a median along
+    the edge over strokes' widths), within a band of the line."""
+    h, w = lightness.shape
+    long_edge = max(h, w)
+    band = max(3, round(0.03 * long_edge))
+    nx, ny = edge.normal
+    tx, ty = -ny, nx
+    along = xs * tx + ys * ty
+    first = math.floor(float(along.min()))
+    ts = np.arange(first, math.ceil(float(along.max())) + 1, dtype=np.float32)
+    ds = np.arange(-band, band + 1, dtype=np.float32)
+    foot_x, foot_y = edge.offset * nx, edge.offset * ny
+    map_x = foot_x + ts[:, None] * tx + ds[None, :] * nx
+    map_y = foot_y + ts[:, None] * ty + ds[None, :] * ny
+    profile = cv2.remap(
+        lightness, map_x.astype(np.float32), map_y.astype(np.float32), cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
+    )
+    seen = (profile >= 0).all(axis=1)
+    side = xs * nx + ys * ny - edge.offset
+    if np.count_nonzero(seen) < 0.1 * long_edge:
+        return side
+    profile = profile[seen]
+    reach = round(0.03 * long_edge)
+    # The paper's and the table's light on each side, locally (a shadow, a cloth's folds).
+    paper = _running_median(np.median(profile[:, : band // 2], axis=1), reach)
+    table = _running_median(np.median(profile[:, -(band // 2) :], axis=1), reach)
+    # Where the light has gone a quarter of the way from the paper's to the table's (a soft
+    # edge's shadow begins there; in the shade a pale cloth is the lighter); where there is
+    # no clear step, as where there is.
+    towards = np.sign(table - paper)[:, None]
+    crossed = (profile - paper[:, None]) * towards > (np.abs(table - paper) / 4)[:, None]
+    clear = crossed.any(axis=1) & (np.abs(table - paper) >= 15)
+    if np.count_nonzero(clear) < 0.1 * long_edge:
+        return side
+    where = np.flatnonzero(seen)
+    step = crossed.argmax(axis=1)[clear] - band
+    found = np.interp(np.arange(ts.size), where[clear], _running_median(step, reach))
+    index = np.clip(np.rint(along - first).astype(np.int32), 0, ts.size - 1)
+    return side - found[index]
+
+
+def _running_median(values: np.ndarray, reach: int) -> np.ndarray:
+    padded = np.pad(values, reach, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1), axis=1)
 
 
 def _table_within(lab: np.ndarray, paper: np.ndarray, inside: np.ndarray) -> np.ndarray:
