@@ -13,6 +13,7 @@ only specks, printed lines and what is off the sheet are support.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -46,10 +47,26 @@ class _Thresholds:
     high: int  # ... and somewhere this dark
 
 
-def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
-    """`photo`: RGB uint8 at full size; `needed_px`: the drawing's diagonal the gobo needs."""
+@dataclass(frozen=True)
+class Photo:
+    """A photo to clean: its small copy now, the full picture only once it is needed (it may
+    still be decoding meanwhile)."""
+
+    small: np.ndarray  # paper.small_copy of the full picture, or as near as a decoder gives
+    full: Callable[[], np.ndarray]  # RGB uint8, upright, handed over
+
+    @classmethod
+    def of(cls, rgb: np.ndarray) -> Photo:
+        """`rgb`, handed over: the cleanup lets go of it as soon as it has its crop."""
+        held = [rgb]
+        return cls(small_copy(rgb), held.pop)
+
+
+def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
+    """`needed_px`: the drawing's diagonal the gobo needs."""
     changes: list[dict] = []
-    small = small_copy(photo)
+    small = source.small
+    photo: np.ndarray | None = None
     # Any mark counts, however small its share: a doodle in a corner is a drawing.
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     if int(grey.max()) - int(grey.min()) < 12:
@@ -59,6 +76,7 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     changes += sheet.changes
     inside, fingers = sheet.inside, sheet.fingers
     if sheet.corners:
+        photo = source.full()
         photo = _straighten(photo, sheet.corners, photo.shape[1] / small.shape[1])
         small = small_copy(photo)
         view, seen = _paper_view(small)
@@ -88,11 +106,13 @@ def clean_drawing(photo: np.ndarray, needed_px: float) -> Cleaned:
     # them their shape, within a pixel of where the small copy found them.
     zone = inside.view(np.uint8) * 2 - (inside & fingers).view(np.uint8)
     guide = cv2.dilate(marks.view(np.uint8), square(1))
+    if photo is None:
+        photo = source.full()
     work, light, (zone, guide) = _working_copy(
         photo, small.shape, box, paper.light, (zone, guide), needed_px
     )
     full_width = photo.shape[1]
-    del photo  # the caller handed it over (Decoded.take): the crop is all that is needed now
+    del photo  # handed over: the crop is all that is needed now
     flat = flatten(work, light)
     work_size = [work.shape[1], work.shape[0]]
     del work, light

@@ -21,11 +21,11 @@ import numpy as np
 from PIL import Image
 
 from artwork import gobo, keystone, led, preview
-from artwork.cleanup import NoDrawing, clean_drawing
+from artwork.cleanup import NoDrawing, Photo, clean_drawing
 from artwork.contract import Conversion, RejectedDrawing
-from artwork.ingest import load_drawing
+from artwork.ingest import glance, load_drawing
 from artwork.model import Drawing, model_drawing
-from artwork.paper import channel_max, small_copy
+from artwork.paper import ANALYSIS_PX, channel_max, small_copy
 from artwork.png import encode_png, write_atomically, write_png
 from artwork.resample import shrink
 from artwork.settings import Settings
@@ -56,12 +56,22 @@ def convert_drawing(
 ) -> Conversion:
     """Decode, clean, model and derive everything; bad input raises RejectedDrawing only.
     `style`: a curator's choice (lines, fills, painting); None: the converter's."""
-    decoded = load_drawing(Path(source), settings)
-    size = [decoded.rgb.shape[1], decoded.rgb.shape[0]]
-    try:
-        cleaned = clean_drawing(decoded.take(), needed_px(settings))
-    except NoDrawing as exc:
-        raise RejectedDrawing(f"blank: {str(exc) or 'no drawing found'}") from None
+    # A big JPEG's small copy comes straight from its DCT, and the cleanup's decisions are
+    # made on it while the whole picture decodes (the decoder lets go of the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-decode") as decoder:
+        decoding = decoder.submit(load_drawing, Path(source), settings)
+        glanced = glance(Path(source), settings, ANALYSIS_PX)
+        if glanced is None:
+            photo = Photo.of(decoding.result().take())
+        else:
+            photo = Photo(small_copy(glanced), lambda: decoding.result().take())
+        del glanced
+        try:
+            cleaned = clean_drawing(photo, needed_px(settings))
+        except NoDrawing as exc:
+            raise RejectedDrawing(f"blank: {str(exc) or 'no drawing found'}") from None
+        del photo
+    decoded = decoding.result()
     out_dir.mkdir(parents=True, exist_ok=True)
     # The cleaned picture is deflated (zlib lets go of the GIL) while it is modelled.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-cleaned") as writer:
@@ -72,7 +82,7 @@ def convert_drawing(
     result.files = {"cleaned": out_dir / "cleaned.png", **result.files}
     result.warnings = decoded.warnings + cleaned.warnings + result.warnings
     result.manifest = {
-        "source": {"file": Path(source).name, "decoded_px": size},
+        "source": {"file": Path(source).name, "decoded_px": decoded.size},
         "cleanup": cleaned.changes,
         "style": {
             "used": result.style,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from artwork.cleanup import NoDrawing, clean_drawing
+from artwork.cleanup import NoDrawing, Photo, clean_drawing
 
 PAPER = (245, 243, 236)
 NEEDED = 3616.0
@@ -50,7 +50,7 @@ def test_sheet_at_an_angle_is_found_and_squared() -> None:
     warped = cv2.warpPerspective(np.asarray(sheet), matrix, (1600, 1200))
     inside = cv2.warpPerspective(np.full((600, 800), 255, np.uint8), matrix, (1600, 1200)) > 127
     photo = np.where(inside[..., None], warped, table)
-    result = clean_drawing(photo, NEEDED)
+    result = clean_drawing(Photo.of(photo), NEEDED)
     assert {"change": "sheet straightened"} in result.changes
     rgb = result.image.astype(np.int32)
     ink = _ink(result.image)
@@ -77,7 +77,7 @@ def test_uneven_light_flattened_and_faint_pen_kept() -> None:
     shadow = Image.new("L", (1200, 900), 0)
     ImageDraw.Draw(shadow).ellipse((700, 100, 1150, 420), fill=90)  # a hand's soft shadow
     light *= 1 - np.asarray(shadow.filter(ImageFilter.GaussianBlur(40)), np.float32) / 255
-    result = clean_drawing(_photo(sheet, light), NEEDED)
+    result = clean_drawing(Photo.of(_photo(sheet, light)), NEEDED)
     rgb = result.image.astype(np.int32)
     ink = _ink(result.image)
     blue = ink & (rgb[..., 2] > rgb[..., 0] + 40)
@@ -101,7 +101,7 @@ def test_strokes_in_a_hard_shadow_are_kept_whole() -> None:
     draw.rectangle((150, 0, 450, 120), outline=(150, 40, 40), width=6)  # a box at the top edge
     light = np.ones((900, 1200), np.float32)
     light[450:, :] = 0.5  # a hard shadow over the lower half
-    result = clean_drawing(_photo(sheet, light), NEEDED)
+    result = clean_drawing(Photo.of(_photo(sheet, light)), NEEDED)
     leg = _colour(result.image, (30, 110, 40))
     rows = np.flatnonzero(leg.any(axis=1))
     drawing_rows = np.flatnonzero(_ink(result.image).any(axis=1))
@@ -122,7 +122,7 @@ def test_ruled_notebook_lines_and_margin_removed_the_drawing_kept() -> None:
     draw.ellipse((400, 500, 800, 900), outline=(20, 20, 20), width=8)  # the child's drawing
     draw.line((600, 900, 600, 1300), fill=(20, 20, 20), width=8)
     draw.rectangle((430, 600, 560, 700), fill=(220, 60, 40))  # crayon over the lines
-    result = clean_drawing(_photo(sheet), NEEDED)
+    result = clean_drawing(Photo.of(_photo(sheet)), NEEDED)
     assert {c["change"] for c in result.changes} >= {"ruled lines removed", "margin line removed"}
     ink = _ink(result.image)
     light_blue = _colour(result.image, (165, 195, 230), within=35) & ~_colour(
@@ -149,7 +149,7 @@ def test_a_fingertip_and_another_sheets_edge_are_not_drawn() -> None:
     soft = np.asarray(finger.filter(ImageFilter.GaussianBlur(12)), np.float32)[..., None] / 255
     skin = np.array([205, 150, 130], np.float32)
     photo = np.clip(photo * (1 - soft) + skin * soft, 0, 255).astype(np.uint8)
-    result = clean_drawing(photo, NEEDED)
+    result = clean_drawing(Photo.of(photo), NEEDED)
     ink = _ink(result.image)
     blue = _colour(result.image, (30, 30, 160), within=80)
     assert (ink & ~cv2.dilate(blue.astype(np.uint8), np.ones((15, 15))).astype(bool)).sum() < (
@@ -168,7 +168,7 @@ def test_folds_across_the_sheet_do_not_glow_and_what_crosses_them_stays() -> Non
     down = xs - 630 - 0.05 * (ys - 450)  # 3 degrees off the frame
     across = ys - 450
     light = (1 - 0.18 * np.exp(-((down / 7) ** 2))) * (1 - 0.15 * np.exp(-((across / 6) ** 2)))
-    result = clean_drawing(_photo(sheet, light), NEEDED)
+    result = clean_drawing(Photo.of(_photo(sheet, light)), NEEDED)
     assert {"change": "folds removed", "count": 2} in result.changes
     marked = result.image.min(axis=2) < 250  # faint too: a crease would glow in a gobo
     ring = _colour(result.image, (30, 30, 160), within=80)
@@ -200,7 +200,7 @@ def _squared_page() -> Image.Image:
 def test_squared_paper_is_paper_and_what_is_drawn_on_it_stays() -> None:
     """Squared paper's printed grid does not glow, the drawing on it stays whole (the crayon
     line of the grid's colour too) and the sheet is still a drawing on paper, not a painting."""
-    result = clean_drawing(_photo(_squared_page()), NEEDED)
+    result = clean_drawing(Photo.of(_photo(_squared_page())), NEEDED)
     removed = next(c for c in result.changes if c["change"] == "squared paper's lines removed")
     assert removed["count"] > 60
     assert result.paper_share > 0.5
@@ -229,7 +229,7 @@ def test_squared_paper_photographed_at_an_angle_on_a_table() -> None:
     warped = cv2.warpPerspective(page, matrix, (1800, 1400))
     on = cv2.warpPerspective(np.ones((1000, 1300), np.uint8), matrix, (1800, 1400)) > 0
     table[on] = warped[on]
-    result = clean_drawing(_photo(Image.fromarray(table)), NEEDED)
+    result = clean_drawing(Photo.of(_photo(Image.fromarray(table))), NEEDED)
     changes = {c["change"] for c in result.changes}
     assert {"sheet straightened", "squared paper's lines removed"} <= changes
     marked = result.image.min(axis=2) < 250
@@ -246,9 +246,9 @@ def test_blank_sheet_and_a_black_picture_have_no_drawing() -> None:
     noise = np.random.default_rng(2).normal(0, 3, (600, 800, 1))
     blank = np.clip(np.array(PAPER, np.float32) + noise, 0, 255).astype(np.uint8)
     with pytest.raises(NoDrawing):
-        clean_drawing(blank, NEEDED)
+        clean_drawing(Photo.of(blank), NEEDED)
     with pytest.raises(NoDrawing, match="one flat colour"):
-        clean_drawing(np.zeros((600, 800, 3), np.uint8), NEEDED)
+        clean_drawing(Photo.of(np.zeros((600, 800, 3), np.uint8)), NEEDED)
 
 
 def test_a_small_doodle_in_a_whole_sheets_photo_is_a_drawing() -> None:
@@ -258,7 +258,7 @@ def test_a_small_doodle_in_a_whole_sheets_photo_is_a_drawing() -> None:
     draw = ImageDraw.Draw(sheet)
     draw.ellipse((3500, 300, 3700, 500), outline=(20, 20, 30), width=8)
     draw.line((3520, 560, 3690, 560), fill=(20, 20, 30), width=8)
-    cleaned = clean_drawing(_photo(sheet), NEEDED).image
+    cleaned = clean_drawing(Photo.of(_photo(sheet)), NEEDED).image
     ink = _ink(cleaned)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1

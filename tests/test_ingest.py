@@ -6,12 +6,13 @@ import struct
 import zlib
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from artwork import RejectedDrawing, Settings
-from artwork.ingest import HEIC_SUPPORTED, load_drawing
+from artwork.ingest import HEIC_SUPPORTED, glance, load_drawing
 
 
 def _drawing(mode: str = "RGB") -> Image.Image:
@@ -181,3 +182,25 @@ def test_truncated_and_oversized_files(tmp_path: Path) -> None:
         load_drawing(tmp_path / "whole.jpg", Settings(max_file_mb=0.0001))
     with pytest.raises(RejectedDrawing, match="cannot read the file"):
         load_drawing(tmp_path / "missing.png", Settings())
+
+
+def test_a_big_jpeg_is_glanced_at_small_and_upright(tmp_path: Path) -> None:
+    """A phone photo's small copy straight from its DCT: upright as the whole picture is,
+    at least the asked size, within a level or two of the whole picture made small; other
+    types, and pictures too small to gain from it, get none."""
+    rng = np.random.default_rng(4)
+    sheet = np.full((1800, 2400, 3), 235, np.uint8)
+    sheet[200:900, 300:1000] = (30, 40, 170)  # a blue square at the stored top left
+    sheet = np.clip(sheet + rng.normal(0, 3, sheet.shape), 0, 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(sheet).save(tmp_path / "phone.jpg", exif=exif, quality=92)
+    small = glance(tmp_path / "phone.jpg", Settings(), 500)
+    assert small is not None and small.shape == (600, 450, 3)  # 1/4 of 2400 x 1800, turned
+    whole = load_drawing(tmp_path / "phone.jpg", Settings()).rgb
+    expected = cv2.resize(whole, (450, 600), interpolation=cv2.INTER_AREA)
+    assert np.abs(small.astype(int) - expected).mean() < 1.0
+    assert small[150, 310, 2] > 150 > small[150, 310, 0]  # the square, now at the top right
+    Image.fromarray(sheet).save(tmp_path / "scan.png")
+    assert glance(tmp_path / "scan.png", Settings(), 500) is None
+    assert glance(tmp_path / "phone.jpg", Settings(), 1300) is None  # under twice the size
