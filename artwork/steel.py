@@ -202,7 +202,7 @@ def _bridges(
     """Tie all pieces together with the least light cut: grow every piece at once over
     the grid, take the cheapest meeting of each pair, join along a minimum spanning tree."""
     h, w = pieces.shape
-    owner, dist, came = _grow(pieces)
+    owner, dist, source = _grow(pieces)
     owner2, dist2 = owner.reshape(h, w), dist.reshape(h, w)
     candidates = []
     for a_own, b_own, a_dist, b_dist, step in (
@@ -237,12 +237,11 @@ def _bridges(
         if ra == rb:
             continue
         parent[max(ra, rb)] = min(ra, rb)
-        # Straight from where the growth left one piece to where it left the other: a
+        # Straight from the cell of one piece the meeting grew from to that of the other: a
         # bridge as a maker cuts it, not the grid's staircase.
-        ends = [_trace(int(p), came, dist)[-1:] or [int(p)] for p in (pa[i], pb[i])]
-        (ya, xa), (yb, xb) = (divmod(end[0], w) for end in ends)
+        (ya, xa), (yb, xb) = (divmod(int(source[p]), w) for p in (pa[i], pb[i]))
         cv2.line(path, (xa, ya), (xb, yb), 1, 1)
-        length = math.hypot(xb - xa, yb - ya) + 1
+        length = math.hypot(xb - xa, yb - ya) - 1  # the cells between the two pieces
         found.append(
             {
                 "at_mm": [
@@ -259,49 +258,14 @@ def _bridges(
 
 
 def _grow(pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Breadth-first growth of every piece over the rest of the grid (4-neighbours)."""
-    h, w = pieces.shape
-    n = h * w
-    owner = pieces.ravel().copy()
-    dist = np.where(owner > 0, 0, -1).astype(np.int32)
-    came = np.full(n, -1, np.int64)
-    free = owner == 0
-    edge = np.zeros((h, w), bool)  # piece cells beside a free cell: the only ones that grow
-    free2 = free.reshape(h, w)
-    edge[1:] |= free2[:-1]
-    edge[:-1] |= free2[1:]
-    edge[:, 1:] |= free2[:, :-1]
-    edge[:, :-1] |= free2[:, 1:]
-    frontier = np.flatnonzero(~free & edge.ravel())
-    step = 0
-    while frontier.size:
-        step += 1
-        grown = []
-        for offset in (-w, w, -1, 1):
-            nb = frontier + offset
-            ok = (nb >= 0) & (nb < n)
-            if offset == -1:
-                ok &= frontier % w != 0
-            elif offset == 1:
-                ok &= frontier % w != w - 1
-            src, nb = frontier[ok], nb[ok]
-            fresh = free[nb] & (dist[nb] < 0)
-            src, nb = src[fresh], nb[fresh]
-            nb, first = np.unique(nb, return_index=True)
-            dist[nb] = step
-            owner[nb] = owner[src[first]]
-            came[nb] = src[first]
-            grown.append(nb)
-        frontier = np.concatenate(grown)
-    return owner, dist, came
-
-
-def _trace(cell: int, came: np.ndarray, dist: np.ndarray) -> list[int]:
-    cells = []
-    while dist[cell] > 0:
-        cells.append(cell)
-        cell = int(came[cell])
-    return cells
+    """Every piece grown over the rest of the grid at once (4-neighbour steps): each cell's
+    nearest piece, how many steps away, and which cell of that piece it grew from (flat)."""
+    piece_cells = np.flatnonzero(pieces.ravel())
+    dist, nearest = cv2.distanceTransformWithLabels(
+        (pieces == 0).view(np.uint8), cv2.DIST_L1, 3, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    source = piece_cells[nearest.ravel() - 1]  # piece cells are labelled in raster order
+    return pieces.ravel()[source], dist.ravel().astype(np.int32), source
 
 
 def _small_shapes(open_: np.ndarray, pitch: float, style: str) -> np.ndarray:
