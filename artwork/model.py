@@ -24,6 +24,7 @@ import numpy as np
 
 from artwork.contract import STYLES
 from artwork.paper import channel_min, darkness
+from artwork.regions import area_edges, colour_areas
 
 _MODEL_PX = 1200  # about the long edge for region work (closing, holes)
 _REGIONS_PX = 400  # long edge for a painting's colour areas
@@ -35,6 +36,9 @@ _FIGURE = 0.06  # ... when the rest covers at least this much
 _NEAR_BLACK = 48  # a pixel this dark (brightest channel, 0..255) takes the hue around it ...
 _CELL = 8  # ... of the near black in the 3 x 3 cells this wide around it
 _GREY_SPREAD = 6  # channels this close (0..255) are grey however dark
+_HOLE = 0.03  # enclosed paper up to this share of the drawing's area is part of it ...
+_GAP = 0.15  # ... and up to this share where a fill rims it all round (a crayon gap) ...
+_FILL_RIMMED = 0.9  # ... that is, at least this share of its rim
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,7 @@ def _parts(cleaned: np.ndarray) -> _Parts:
     closed = _closing(coloured_small, grain)
     coloured = _up(closed, marks.shape) & ~line_work
     fills = _up(_opening(closed, broad), marks.shape) & ~line_work
-    enclosing = _down(line_work, scale) | closed
-    holes = _up(_small_holes(enclosing, 0.03), marks.shape) & ~marks
+    holes = _up(_holes(_down(line_work, scale), closed), marks.shape) & ~marks
     return _Parts(marks, line_work, coloured, fills, holes, chromatic)
 
 
@@ -187,8 +190,8 @@ def _painting(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarra
     near black; the colour gobo is the painting itself."""
     scale = min(1.0, _REGIONS_PX / max(parts.marks.shape))
     small = cv2.resize(cleaned, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    regions = _regions(small)
-    shapes = ~_edges(regions)
+    regions = colour_areas(small)
+    shapes = ~area_edges(regions)
     border = np.unique(np.concatenate([regions[0], regions[-1], regions[:, 0], regions[:, -1]]))
     sizes = np.bincount(regions.ravel())
     background = border[np.argmax(sizes[border])]
@@ -199,87 +202,6 @@ def _painting(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarra
     light = _soft(_up(shapes, parts.marks.shape) & ~parts.line_work)
     colour = _times(cv2.medianBlur(cleaned, 3), _soft(~parts.line_work))
     return light, colour
-
-
-def _regions(small: np.ndarray) -> np.ndarray:
-    """A painting's main colour areas (int32 ids): mean shift, k-means in Lab, connected
-    areas; small ones join their nearest neighbour, like-coloured neighbours merge."""
-    spread = cv2.pyrMeanShiftFiltering(small, 12, 28)
-    lab = cv2.cvtColor(spread, cv2.COLOR_RGB2Lab)
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
-    cv2.setRNGSeed(7)  # the same painting always gives the same gobo
-    _, classes, _ = cv2.kmeans(
-        lab.reshape(-1, 3).astype(np.float32), 6, None, criteria, 2, cv2.KMEANS_PP_CENTERS
-    )
-    classes = cv2.medianBlur(classes.reshape(small.shape[:2]).astype(np.uint8), 7)
-    regions = np.zeros(classes.shape, np.int32)
-    for k in np.unique(classes):
-        _, parts = cv2.connectedComponents((classes == k).view(np.uint8), connectivity=4)
-        at = parts > 0
-        regions[at] = parts[at] + regions.max()
-    regions = _absorb_small(regions, 0.008 * regions.size)
-    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
-    lab[..., 0] /= 3  # brush strokes vary in lightness, a painting's shapes in hue
-    return _merge_alike(regions, lab, 14.0)
-
-
-def _absorb_small(regions: np.ndarray, min_area: float) -> np.ndarray:
-    """Areas smaller than `min_area` take the id of the nearest pixel of a larger one."""
-    sizes = np.bincount(regions.ravel())
-    small = sizes[regions] < min_area
-    if not small.any() or small.all():
-        return regions
-    # distanceTransformWithLabels numbers the other pixels in raster order.
-    _, nearest = cv2.distanceTransformWithLabels(
-        small.view(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
-    )
-    out = regions.copy()
-    out[small] = regions.ravel()[np.flatnonzero(~small)][nearest[small] - 1]
-    return out
-
-
-def _merge_alike(regions: np.ndarray, lab: np.ndarray, within: float) -> np.ndarray:
-    """Neighbouring areas whose mean colours differ by less than `within` (Lab) become one."""
-    ids, flat = np.unique(regions, return_inverse=True)
-    regions = flat.reshape(lab.shape[:2])
-    n = ids.size
-    counts = np.bincount(regions.ravel(), minlength=n).astype(np.float64)
-    sums = np.stack(
-        [np.bincount(regions.ravel(), lab[..., c].ravel(), minlength=n) for c in range(3)], axis=1
-    )
-    pairs = np.concatenate(
-        [
-            np.stack([regions[:, 1:].ravel(), regions[:, :-1].ravel()], axis=1),
-            np.stack([regions[1:, :].ravel(), regions[:-1, :].ravel()], axis=1),
-        ]
-    )
-    pairs = np.unique(np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1), axis=0)
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    merged = True
-    while merged:
-        merged = False
-        for a, b in pairs:
-            ra, rb = root(int(a)), root(int(b))
-            if ra != rb and np.linalg.norm(sums[ra] / counts[ra] - sums[rb] / counts[rb]) < within:
-                parent[rb] = ra
-                sums[ra] += sums[rb]
-                counts[ra] += counts[rb]
-                merged = True
-    return np.array([root(i) for i in range(n)])[regions]
-
-
-def _edges(regions: np.ndarray) -> np.ndarray:
-    edge = np.zeros(regions.shape, bool)
-    edge[:, 1:] |= regions[:, 1:] != regions[:, :-1]
-    edge[1:, :] |= regions[1:, :] != regions[:-1, :]
-    return edge
 
 
 def _glow(cleaned: np.ndarray, light: np.ndarray, marks: np.ndarray) -> np.ndarray:
@@ -404,16 +326,27 @@ def _filled(mask: np.ndarray) -> np.ndarray:
     return mask | enclosed[labels]
 
 
-def _small_holes(mask: np.ndarray, share: float) -> np.ndarray:
-    """Background areas enclosed by `mask`, each smaller than `share` of the mask's area."""
+def _holes(lines: np.ndarray, fills: np.ndarray) -> np.ndarray:
+    """Paper that the drawing encloses and that belongs to it: an eye's white, drawn round
+    with a line, up to _HOLE of the drawing's area; a gap the crayon left in a figure's fill
+    (fill all round it, inside the figure's outline), up to _GAP, so a patch the child did
+    not colour in is not a dark blot. (Paper in a loop of paint is no such gap.)"""
+    mask = lines | fills
+    outlined = _filled(_closing(lines, 2))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(
         (~mask).view(np.uint8), connectivity=4
     )
     h, w = mask.shape
-    limit = share * max(1, int(mask.sum()))
-    keep = np.zeros(count, bool)
-    for k in range(1, count):
-        x, y, bw, bh, area = stats[k]
-        enclosed = x > 0 and y > 0 and x + bw < w and y + bh < h
-        keep[k] = enclosed and area < limit
+    x, y, bw, bh, area = (stats[:, i] for i in range(5))
+    enclosed = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    # What rims each area: the pixels of the drawing beside it, fill or line.
+    beside = cv2.dilate(labels.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
+    rim = mask & (beside > 0)
+    rim_fill = np.bincount(beside[rim], weights=(fills & ~lines)[rim], minlength=count)
+    rim_all = np.maximum(np.bincount(beside[rim], minlength=count), 1)
+    within = np.bincount(labels.ravel(), weights=outlined.ravel(), minlength=count) / area
+    gap = (rim_fill / rim_all >= _FILL_RIMMED) & (within > 0.5)
+    limit = np.where(gap, _GAP, _HOLE) * max(1, int(mask.sum()))
+    keep = enclosed & (area < limit)
+    keep[0] = False
     return keep[labels]

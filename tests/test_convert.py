@@ -103,6 +103,34 @@ def test_near_black_takes_the_colour_of_the_near_black_around_it() -> None:
     assert model_drawing(alone, "lines").colour[30, 20].tolist() == [255, 255, 255]
 
 
+
+def test_a_gap_the_crayon_left_glows_a_window_drawn_round_does_not() -> None:
+    """A figure coloured in pink crayon inside a black outline: a patch the child did not
+    colour (pink all round it, 7 % of the figure) glows with the fill in one-colour glass
+    instead of showing as a dark blot; a window drawn round with a line, as large, stays
+    dark as drawn, and so does the paper inside a loop of paint with no outline."""
+    sheet = Image.new("RGB", (800, 600), "white")
+    ImageDraw.Draw(sheet).ellipse((150, 100, 650, 500), fill=(240, 130, 180))
+    cleaned = np.array(sheet)
+    grain = np.random.default_rng(5).random((600, 800)) < 0.08
+    cleaned[(cleaned[..., 1] == 130) & grain] = 255  # crayon grain: flecks of paper
+    sheet = Image.fromarray(cleaned)
+    draw = ImageDraw.Draw(sheet)
+    draw.ellipse((150, 100, 650, 500), outline=(20, 20, 20), width=6)
+    draw.ellipse((235, 245, 345, 355), fill="white")  # not coloured in
+    draw.rectangle((440, 250, 540, 345), fill="white", outline=(20, 20, 20), width=5)  # a window
+    cleaned = np.asarray(sheet)
+    drawing = model_drawing(cleaned, "fills")
+    assert drawing.light[300, 290] > 200
+    assert drawing.light[298, 490] < 50
+    assert drawing.light[300, 400] > 200 and drawing.light[300, 150] < 50  # fill; its outline
+    loop = Image.new("RGB", (800, 600), "white")
+    draw = ImageDraw.Draw(loop)
+    draw.ellipse((100, 150, 330, 450), outline=(240, 130, 180), width=40)
+    draw.rectangle((400, 50, 780, 580), fill=(240, 130, 180))  # paint beside it
+    assert model_drawing(np.asarray(loop), "fills").light[300, 215] < 50
+
+
 def test_settings_defaults_and_errors() -> None:
     default = parse_settings({})
     assert default == Settings()
