@@ -344,7 +344,8 @@ def _holes(lines: np.ndarray, fills: np.ndarray) -> np.ndarray:
     rim = mask & (beside > 0)
     rim_fill = np.bincount(beside[rim], weights=(fills & ~lines)[rim], minlength=count)
     rim_all = np.maximum(np.bincount(beside[rim], minlength=count), 1)
-    within = np.bincount(labels.ravel(), weights=outlined.ravel(), minlength=count) / area
+    within = np.bincount(labels.ravel(), weights=outlined.ravel(), minlength=count)
+    within /= np.maximum(area, 1)
     gap = (rim_fill / rim_all >= _FILL_RIMMED) & (within > 0.5)
     limit = np.where(gap, _GAP, _HOLE) * max(1, int(mask.sum()))
     keep = enclosed & (area < limit)

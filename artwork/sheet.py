@@ -2,7 +2,8 @@
 
 A sheet's edge is a straight line with paper on one side and something else
 (table, cloth, a second sheet's shadow) between it and the frame, with a step in
-colour along most of its length. Anything past such an edge is support. A curve
+colour along most of its length. Anything past such an edge is support; where the
+sheet sags or curls away from the fitted line, its edge is followed along it. A curve
 is never taken for an edge, so a painted shark that touches the frame stays.
 When all four edges are seen the sheet is straightened (its corners are given).
 A fingertip is a soft, smooth, skin-coloured blob coming in from the frame.
