@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from artwork import RejectedDrawing, Settings, gobo_target, parse_settings
 from artwork.convert import convert_drawing
@@ -129,6 +129,24 @@ def test_a_gap_the_crayon_left_glows_a_window_drawn_round_does_not() -> None:
     draw.ellipse((100, 150, 330, 450), outline=(240, 130, 180), width=40)
     draw.rectangle((400, 50, 780, 580), fill=(240, 130, 180))  # paint beside it
     assert model_drawing(np.asarray(loop), "fills").light[300, 215] < 50
+
+
+
+def test_a_wide_crayon_stroke_on_paper_glows_whole_a_mouth_on_the_fill_stays_a_line() -> None:
+    """A sun coloured in yellow with orange rays on the paper around it, one a little wider
+    than the others (the width at which a darker line over a fill is told from the fill):
+    every ray glows across its whole width in one-colour glass (the wide one was dark at
+    its core, so steel broke it into dots), and the red mouth drawn over the yellow stays a
+    dark line."""
+    sheet = Image.new("RGB", (900, 900), "white")
+    draw = ImageDraw.Draw(sheet)
+    draw.ellipse((250, 250, 650, 650), fill=(250, 200, 20), outline=(240, 120, 20), width=14)
+    draw.line((40, 450, 210, 450), fill=(250, 127, 22), width=16)  # the wide ray
+    draw.line((450, 40, 450, 210), fill=(250, 127, 22), width=12)
+    draw.arc((350, 420, 550, 560), 20, 160, fill=(200, 40, 40), width=10)  # the mouth
+    light = model_drawing(np.asarray(sheet.filter(ImageFilter.GaussianBlur(1.2))), "fills").light
+    assert light[450, 125] > 200 and light[125, 450] > 200
+    assert light[556, 450] < 50 and light[400, 450] > 200
 
 
 def test_settings_defaults_and_errors() -> None:
