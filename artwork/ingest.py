@@ -128,10 +128,7 @@ def load_drawing(path: Path, settings: Settings) -> Decoded:
     """Decode `path` to upright RGB, at most DECODE_PIXELS."""
     with open_drawing(path, settings) as image:
         notes = _frames_note(image)
-        try:
-            return Decoded(_decode(image), notes)
-        except (OSError, ValueError, SyntaxError, EOFError):
-            raise RejectedDrawing("damaged image file") from None
+        return Decoded(_decode(image), notes)
 
 
 def glance(path: Path, settings: Settings, long_edge: int) -> np.ndarray | None:
@@ -143,10 +140,7 @@ def glance(path: Path, settings: Settings, long_edge: int) -> np.ndarray | None:
             return None
         scale = long_edge / max(image.size)
         image.draft(image.mode, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
-        try:
-            return _decode(image)
-        except (OSError, ValueError, SyntaxError, EOFError):
-            raise RejectedDrawing("damaged image file") from None
+        return _decode(image)
 
 
 def _frames_note(image: Image.Image) -> list[str]:
@@ -165,6 +159,14 @@ def _frames_note(image: Image.Image) -> list[str]:
 
 
 def _decode(image: Image.Image) -> np.ndarray:
+    """The picture's pixels, upright RGB; a damaged file is refused."""
+    try:
+        return _upright_rgb(image)
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise RejectedDrawing("damaged image file") from None
+
+
+def _upright_rgb(image: Image.Image) -> np.ndarray:
     factor = math.ceil(math.sqrt(image.width * image.height / DECODE_PIXELS))
     if factor > 1 and image.format in ("JPEG", "MPO"):
         # DCT-domain downscale: 1/2..1/8 of the pixels at a fraction of the cost.
