@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from artwork.groups import Groups
+
 
 def colour_areas(small: np.ndarray) -> np.ndarray:
     """A painting's main colour areas (int32 ids): mean shift, k-means in Lab, connected
@@ -59,25 +61,18 @@ def _merge_alike(regions: np.ndarray, lab: np.ndarray, within: float) -> np.ndar
         ]
     )
     pairs = np.unique(np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1), axis=0)
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    groups = Groups(n)
     merged = True
     while merged:
         merged = False
         for a, b in pairs:
-            ra, rb = root(int(a)), root(int(b))
+            ra, rb = groups.find(int(a)), groups.find(int(b))
             if ra != rb and np.linalg.norm(sums[ra] / counts[ra] - sums[rb] / counts[rb]) < within:
-                parent[rb] = ra
+                groups.join(ra, rb)
                 sums[ra] += sums[rb]
                 counts[ra] += counts[rb]
                 merged = True
-    return np.array([root(i) for i in range(n)])[regions]
+    return np.array([groups.find(i) for i in range(n)])[regions]
 
 
 def area_edges(regions: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from artwork.groups import Groups
 from artwork.settings import Settings
 
 _SMALL_SHAPE_MM2 = 4.0  # a shape smaller than this is fine detail (an eye, a letter) ...
@@ -222,21 +223,14 @@ def _bridges(
     small[pieces[0, 0]] = False
     cost = np.where(small[la] & small[lb], cost * 4, cost)
     order = np.argsort(cost, kind="stable")
-    parent = list(range(count))
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    groups = Groups(count)
     path = np.zeros((h, w), np.uint8)
     found: list[dict] = []
     for i in order:
-        ra, rb = root(int(la[i])), root(int(lb[i]))
+        ra, rb = groups.find(int(la[i])), groups.find(int(lb[i]))
         if ra == rb:
             continue
-        parent[max(ra, rb)] = min(ra, rb)
+        groups.join(min(ra, rb), max(ra, rb))
         # Straight from the cell of one piece the meeting grew from to that of the other: a
         # bridge as a maker cuts it, not the grid's staircase.
         (ya, xa), (yb, xb) = (divmod(int(source[p]), w) for p in (pa[i], pb[i]))
