@@ -330,14 +330,21 @@ def _closing(mask: np.ndarray, radius: int) -> np.ndarray:
 
 def _filled(mask: np.ndarray) -> np.ndarray:
     """`mask` with every enclosed background area filled in: the figure's silhouette."""
+    labels, _, enclosed = _background_areas(mask)
+    return mask | enclosed[labels]
+
+
+def _background_areas(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The areas off `mask` (4-connected): their labels (0: `mask` itself), each one's
+    pixel count, and whether `mask` encloses it (it does not reach the picture's edge)."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(
         (~mask).view(np.uint8), connectivity=4
     )
     h, w = mask.shape
-    x, y, bw, bh = (stats[:, i] for i in range(4))
+    x, y, bw, bh, area = (stats[:, i] for i in range(5))
     enclosed = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
     enclosed[0] = False
-    return mask | enclosed[labels]
+    return labels, area, enclosed
 
 
 def _holes(lines: np.ndarray, fills: np.ndarray) -> np.ndarray:
@@ -347,12 +354,8 @@ def _holes(lines: np.ndarray, fills: np.ndarray) -> np.ndarray:
     not colour in is not a dark blot. (Paper in a loop of paint is no such gap.)"""
     mask = lines | fills
     outlined = _filled(_closing(lines, 2))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        (~mask).view(np.uint8), connectivity=4
-    )
-    h, w = mask.shape
-    x, y, bw, bh, area = (stats[:, i] for i in range(5))
-    enclosed = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    labels, area, enclosed = _background_areas(mask)
+    count = area.size
     # What rims each area: the pixels of the drawing beside it, fill or line.
     beside = cv2.dilate(labels.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
     rim = mask & (beside > 0)
@@ -362,6 +365,4 @@ def _holes(lines: np.ndarray, fills: np.ndarray) -> np.ndarray:
     within /= np.maximum(area, 1)
     gap = (rim_fill / rim_all >= _FILL_RIMMED) & (within > 0.5)
     limit = np.where(gap, _GAP, _HOLE) * max(1, int(mask.sum()))
-    keep = enclosed & (area < limit)
-    keep[0] = False
-    return keep[labels]
+    return (enclosed & (area < limit))[labels]
