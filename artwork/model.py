@@ -56,10 +56,9 @@ class Drawing:
 class _Parts:
     marks: np.ndarray  # bool, full size
     line_work: np.ndarray  # bool, full size
-    coloured: np.ndarray  # bool, full size: every mark that is not line work, grain closed
     fills: np.ndarray  # bool, full size: coloured areas wider than a marker's stroke
-    holes: np.ndarray  # bool, full size: small enclosed paper
     chromatic: np.ndarray  # bool, full size: marks with a colour (not black or grey)
+    coloured_small: np.ndarray  # bool, model size: every mark not line work, grain closed
 
 
 def model_drawing(
@@ -151,10 +150,8 @@ def _parts(cleaned: np.ndarray) -> _Parts:
     grain = max(1, round(0.003 * diagonal))
     broad = max(2, round(0.02 * diagonal))  # a fill is wider than a marker's stroke
     closed = _closing(coloured_small, grain)
-    coloured = _up(closed, marks.shape) & ~line_work
     fills = _up(_opening(closed, broad), marks.shape) & ~line_work
-    holes = _up(_holes(_down(line_work, scale), closed), marks.shape) & ~marks
-    return _Parts(marks, line_work, coloured, fills, holes, chromatic)
+    return _Parts(marks, line_work, fills, chromatic, closed)
 
 
 def _squared_chroma(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -179,7 +176,12 @@ def _lines(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
 def _fills(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
     """Everything coloured, and the paper it encloses, glows in its own colours; line work
     stays dark."""
-    open_ = _despeckled((parts.coloured | parts.holes) & ~parts.line_work)
+    # Only this style shows the coloured areas closed and the paper they enclose.
+    shape = parts.marks.shape
+    lines_small = _down(parts.line_work, _model_scale(shape))
+    holes = _up(_holes(lines_small, parts.coloured_small), shape) & ~parts.marks
+    coloured = _up(parts.coloured_small, shape)
+    open_ = _despeckled((coloured | holes) & ~parts.line_work)
     light = _soft(open_)
     smooth = cv2.medianBlur(cleaned, 5)  # crayon grain into colour glass
     colour = _times(smooth, light)
