@@ -41,7 +41,8 @@ class _Edge:
 def find_sheet(small: np.ndarray, paper: np.ndarray) -> Sheet:
     h, w = paper.shape
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    # A column and a row of coordinates: arithmetic on them broadcasts to the whole picture.
+    ys, xs = np.arange(h, dtype=np.float32)[:, None], np.arange(w, dtype=np.float32)[None, :]
     edges = _sheet_edges(lab, paper, xs, ys)
     inside = np.ones((h, w), bool)
     for edge in edges:  # a little inside the edge: its shadow and a sliver of table go too
