@@ -43,10 +43,13 @@ def grid_pitch(settings: Settings) -> float:
 
 def make_stencil(open_: np.ndarray, pitch_mm: float, settings: Settings, style: str) -> Stencil:
     """`open_`: the light on the grid (True = open), metal outside the image circle."""
-    stencil = Stencil(open_.copy(), pitch_mm)
     feature = max(2, math.ceil(settings.min_feature_mm / pitch_mm - 0.01))
     bridge = max(feature, math.ceil(settings.min_bridge_mm / pitch_mm - 0.01))
-    before = _small_shapes(open_, pitch_mm, style)
+    # Beyond the light and a ring of plate round it nothing changes: the rest of the grid
+    # (most of it, past the image circle and around a drawing's shape) is left out.
+    part = _around(open_, 2 * (bridge + feature))
+    stencil = Stencil(open_[part].copy(), pitch_mm)
+    before = _small_shapes(stencil.open, pitch_mm, style)
     _drop_specks(stencil, feature)
     drawn_in_light = style == "lines"  # else the drawing is in its dark lines
     _widen_thin(stencil, feature, light=drawn_in_light)
@@ -56,7 +59,22 @@ def make_stencil(open_: np.ndarray, pitch_mm: float, settings: Settings, style: 
         _close_thin(stencil, feature, light=False)
     _drop_loose_metal(stencil)
     _report_detail(stencil, before, style)
+    whole = np.zeros_like(open_)
+    whole[part] = stencil.open
+    stencil.open = whole
     return stencil
+
+
+def _around(open_: np.ndarray, ring: int) -> tuple[slice, slice]:
+    """The part of the grid with every open cell and `ring` cells round them, cut alike from
+    opposite sides: the grid's centre, where bridges are measured from, stays its centre."""
+    part = []
+    for across in (1, 0):  # rows, then columns
+        used = np.flatnonzero(open_.any(axis=across))
+        size = open_.shape[1 - across]
+        cut = max(0, min(used[0], size - 1 - used[-1]) - ring) if used.size else 0
+        part.append(slice(cut, size - cut))
+    return part[0], part[1]
 
 
 def _disc(diameter: int) -> np.ndarray:

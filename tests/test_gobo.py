@@ -119,6 +119,25 @@ def test_thin_strokes_thickened_in_line_work_thin_lines_widened_in_fills() -> No
         assert _pieces(ndimage.binary_erosion(~stencil.open, _disc(1.5), border_value=1)) == 1
 
 
+def test_bridges_are_placed_from_the_grid_centre_wherever_the_drawing_lies() -> None:
+    """A ring of light off in a corner of the grid: its island is tied by a bridge that the
+    manifest places where the grid's metal has it (mm from the grid's centre, y up)."""
+    pitch = 0.075
+    rows, cols = np.ogrid[0:400, 0:400]
+    distance = np.hypot(rows - 80, cols - 100)
+    grid = (distance >= 20) & (distance <= 30)
+    stencil = make_stencil(grid, pitch, Settings(), "lines")
+    assert stencil.open.shape == grid.shape
+    assert not stencil.open[distance > 34].any()  # nothing opened away from the ring
+    (bridges,) = (c["bridges"] for c in stencil.changes if c["change"] == "bridges added")
+    assert len(bridges) == 1
+    x_mm, y_mm = bridges[0]["at_mm"]
+    row, col = round(200 - y_mm / pitch), round(200 + x_mm / pitch)
+    assert 18 <= np.hypot(row - 80, col - 100) <= 32  # on the ring ...
+    assert not stencil.open[row, col]  # ... where the metal crosses it
+    assert _pieces(~stencil.open) == 1
+
+
 def test_fine_detail_lost_in_steel_is_warned(tmp_path: Path) -> None:
     def doodles(d: ImageDraw.ImageDraw) -> None:
         for row in range(6):
