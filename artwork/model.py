@@ -214,10 +214,12 @@ def _glow(cleaned: np.ndarray, light: np.ndarray, marks: np.ndarray) -> np.ndarr
     the average colour of the near black around it, so a black stroke stays black and a dark
     violet pen's core violet."""
     hue, peak = _hue(cleaned)
-    ys, xs = np.nonzero((peak < _NEAR_BLACK) & marks)
+    # (Flat indices: np.nonzero of a whole picture takes three times as long.)
+    near_black = np.flatnonzero((peak < _NEAR_BLACK) & marks)
     del peak
-    if ys.size:
-        hue[ys, xs] = _hue(_average_around(cleaned, ys, xs)[:, None])[0][:, 0]
+    if near_black.size:
+        ys, xs = np.divmod(near_black, cleaned.shape[1])
+        hue.reshape(-1, 3)[near_black] = _hue(_average_around(cleaned, ys, xs)[:, None])[0][:, 0]
     return _times(hue, light)
 
 
