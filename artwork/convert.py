@@ -129,23 +129,9 @@ def _derive(
     warnings: list[str] = []
     previews: dict[str, bytes] = {}  # each gobo's light as the audience sees it, as PNG
     gobo_targets = [t for t in targets if isinstance(t, GoboTarget)]
-    for target in targets:  # first: their linear light is a big picture for a moment
-        if isinstance(target, PixelTarget):
-            path = out_dir / f"{target.key}.png"
-            image, gain = led.pixel_image(drawing.colour, target.width, target.height)
-            write_atomically(path, encode_png(image))
-            files[target.key] = path
-            pixels[target.key] = {
-                "file": path.name,
-                "width": target.width,
-                "height": target.height,
-                "channel_order": "rgb",
-                "scaled_to_full_range": round(gain, 3),
-                "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
-            }
-    # Two one-colour gobos at a time, then a colour gobo (three times their memory) alone:
-    # each holds a picture of the maker's resolution while it is made, and the conversion
-    # has a memory limit.
+    # Two one-colour gobos at a time (the pixel images made meanwhile), then a colour gobo
+    # (three times their memory) alone: each holds a picture of the maker's resolution
+    # while it is made, and the conversion has a memory limit.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
 
         def make(target: GoboTarget) -> Future[tuple[dict[str, Any], bytes]]:
@@ -153,6 +139,9 @@ def _derive(
             return pool.submit(_gobo_files, drawing, where, target, settings, out_dir, lamp)
 
         jobs = {t.key: make(t) for t in gobo_targets if t.kind != "colour"}
+        for target in targets:
+            if isinstance(target, PixelTarget):
+                files[target.key], pixels[target.key] = _pixel_files(drawing, target, out_dir)
         made = {key: job.result() for key, job in jobs.items()}
         made |= {t.key: make(t).result() for t in gobo_targets if t.kind == "colour"}
     for target in gobo_targets:
@@ -200,6 +189,21 @@ def _palette(drawing: Drawing) -> list[tuple[str, float]]:
     peak = channel_max(light).astype(np.float32)
     hue = light.astype(np.float32) / np.maximum(peak[..., None], 1)
     return led.palette(hue, peak / 255)
+
+
+def _pixel_files(drawing: Drawing, target: PixelTarget, out_dir: Path) -> tuple[Path, dict]:
+    """A pixel fixture's image in `out_dir`, and what palette.json tells of it."""
+    path = out_dir / f"{target.key}.png"
+    image, gain = led.pixel_image(drawing.colour, target.width, target.height)
+    write_atomically(path, encode_png(image))
+    return path, {
+        "file": path.name,
+        "width": target.width,
+        "height": target.height,
+        "channel_order": "rgb",
+        "scaled_to_full_range": round(gain, 3),
+        "encoding": "sRGB, area-averaged in linear light; row-major from top-left",
+    }
 
 
 def _gobo_files(
