@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -92,8 +93,11 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
     lines = printed.Lines()
     lines.add("squared paper's lines removed", find_grid(flat, marks))
     left = marks & ~lines.removal(flat, marks) if lines.found else marks
-    lines.merge(printed.find_lines(flat, left, paper.light))
-    lines.add("folds removed", find_folds(flat, dark, left, inside))
+    # Printed lines and folds at once: OpenCV lets go of the GIL while it looks for lines.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-folds") as helper:
+        folds = helper.submit(find_folds, flat, dark, left, inside)
+        lines.merge(printed.find_lines(flat, left, paper.light))
+        lines.add("folds removed", folds.result())
     changes += lines.changes
     marks &= ~lines.removal(flat, marks)
     marks, specks = _without_specks(marks, dark, inside)
