@@ -4,7 +4,8 @@ other, at one spacing.
 Found on the small copy from the thin marks' rhythm: projected across each direction of the
 sheet (turned up to _MAX_TILT from the frame), a grid's lines pile up in evenly spaced peaks,
 whatever the drawing hides of them; a child's strokes keep no such rhythm, and ruled paper has
-it one way only (printed.find_lines takes those). Every line of the grid is returned; its
+it one way only (printed.find_lines takes those). A sheet photographed at a slant, its
+lines closing in, is looked at square-on (artwork.slant). Every line of the grid is returned; its
 removal (printed.Lines) takes only what is no darker than the line and not a stroke going on
 across it.
 """
@@ -17,6 +18,7 @@ import cv2
 import numpy as np
 
 from artwork.printed import Line
+from artwork.slant import square_on
 
 _MAX_TILT = 8.0  # degrees the sheet may be turned from the frame
 _MIN_LINES = 6  # a grid shows at least this many lines each way ...
@@ -24,6 +26,10 @@ _SEEN = 0.6  # ... and at this share of the places its spacing gives
 _RHYTHM = 0.2  # autocorrelation at the spacing, of that at 0: a rhythm, not chance
 _SAME_SPACING = 0.15  # both ways' spacings differ by less than this share
 _SAMPLE = 60_000  # thin pixels enough to find the grid's turn
+_SLANTED_SHARE = 0.03  # thin marks over this share of the picture: perhaps a slanted grid
+_FORESHORTENED = 0.5  # ... whose spacings, seen square-on, differ by less than this share
+
+_Way = tuple[tuple[float, float], float, np.ndarray]  # lines' unit normal, spacing, offsets
 
 
 def find_grid(flat: np.ndarray, marks: np.ndarray) -> list[Line]:
@@ -31,26 +37,68 @@ def find_grid(flat: np.ndarray, marks: np.ndarray) -> list[Line]:
     or none."""
     h, w = marks.shape
     opened = cv2.morphologyEx(marks.view(np.uint8), cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
-    ys, xs = np.nonzero(marks.view(np.uint8) & (1 - opened))
+    thin = marks.view(np.uint8) & (1 - opened)
+    ys, xs = np.nonzero(thin)
     if ys.size < 0.002 * h * w:
         return []
     xs, ys = xs.astype(np.float32), ys.astype(np.float32)
-    first, second = (_way(xs, ys, base) for base in (0.0, 90.0))
+    ways = _ways(xs, ys)
+    # Photographed at a slant, a grid's lines close in on two vanishing points and keep a
+    # rhythm only in part: seen square-on they keep it all over. Looked for where thin marks
+    # are everywhere (a sheet of them) and keep some rhythm.
+    if any(way is not None for way in ways) and ys.size >= _SLANTED_SHARE * h * w:
+        view = square_on(thin)
+        if view is not None:
+            seen = _mapped(view, xs, ys)
+            lines = _grid_lines(flat, (xs, ys), seen, _ways(*seen), view)
+            if lines:
+                return lines
+    return _grid_lines(flat, (xs, ys), (xs, ys), ways, None)
+
+
+def _ways(xs: np.ndarray, ys: np.ndarray) -> tuple[_Way | None, _Way | None]:
+    return _way(xs, ys, 0.0), _way(xs, ys, 90.0)
+
+
+def _grid_lines(
+    flat: np.ndarray,
+    marks: tuple[np.ndarray, np.ndarray],
+    seen: tuple[np.ndarray, np.ndarray],
+    ways: tuple[_Way | None, _Way | None],
+    view: np.ndarray | None,
+) -> list[Line]:
+    """The grid's lines, if both `ways` found lines that make one: `seen` are the thin
+    `marks` (x, y) as the ways were looked for, in `view` (a projective map of the picture,
+    3 x 3) or in the picture as it is (None)."""
+    first, second = ways
     if first is None or second is None:
         return []
     (n1, s1, o1), (n2, s2, o2) = first, second
-    if abs(s1 - s2) > _SAME_SPACING * max(s1, s2) or abs(n1[0] * n2[0] + n1[1] * n2[1]) > 0.05:
+    # Squares: one spacing both ways; seen square-on from a slant one way is foreshortened
+    # (the view makes the lines parallel, not their spacings equal).
+    same = _SAME_SPACING if view is None else _FORESHORTENED
+    if abs(s1 - s2) > same * max(s1, s2) or abs(n1[0] * n2[0] + n1[1] * n2[1]) > 0.05:
         return []
     lines = []
     for normal, offsets in ((n1, o1), (n2, o2)):
-        colour = _colour(flat, xs, ys, normal, offsets)
-        lines += [Line(normal, float(offset), 1.5, colour) for offset in offsets]
+        across = seen[0] * normal[0] + seen[1] * normal[1]
+        colour = _colour(flat, *marks, across, offsets)
+        if view is None:
+            lines += [Line(normal, float(offset), 1.5, colour) for offset in offsets]
+            continue
+        for offset in offsets:  # the view's line, in the picture: a line still
+            a, b, c = view.T @ np.array([normal[0], normal[1], -offset])
+            length = math.hypot(a, b)
+            lines.append(Line((a / length, b / length), -c / length, 1.5, colour))
     return lines
 
 
-def _way(
-    xs: np.ndarray, ys: np.ndarray, base: float
-) -> tuple[tuple[float, float], float, np.ndarray] | None:
+def _mapped(view: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y, z = view @ np.vstack([xs, ys, np.ones_like(xs)]).astype(np.float64)
+    return (x / z).astype(np.float32), (y / z).astype(np.float32)
+
+
+def _way(xs: np.ndarray, ys: np.ndarray, base: float) -> _Way | None:
     """One direction's lines: their unit normal, spacing and offsets, if they keep a rhythm."""
     step = max(1, xs.size // _SAMPLE)
     coarse = np.arange(-_MAX_TILT, _MAX_TILT + 0.01, 0.5)
@@ -132,14 +180,10 @@ def _rhythm(profile: np.ndarray) -> tuple[float, np.ndarray] | None:
 
 
 def _colour(
-    flat: np.ndarray,
-    xs: np.ndarray,
-    ys: np.ndarray,
-    normal: tuple[float, float],
-    offsets: np.ndarray,
+    flat: np.ndarray, xs: np.ndarray, ys: np.ndarray, across: np.ndarray, offsets: np.ndarray
 ) -> tuple[float, float, float]:
-    """The grid's printed colour: the median of the thin marks on its lines."""
-    across = xs * normal[0] + ys * normal[1]
+    """The grid's printed colour: the median of the thin marks at (xs, ys) whose place
+    `across` the lines is on one of them (at `offsets`)."""
     after = np.clip(np.searchsorted(offsets, across), 1, offsets.size - 1)
     nearest = np.minimum(np.abs(across - offsets[after - 1]), np.abs(across - offsets[after]))
     on = nearest <= 1.0

@@ -242,6 +242,28 @@ def test_squared_paper_photographed_at_an_angle_on_a_table() -> None:
     assert (marked & ~drawing).sum() < 0.02 * marked.sum()
 
 
+def test_squared_paper_photographed_at_a_slant_close_up() -> None:
+    """The same page photographed close up from a little below, no edge in sight: its grid's
+    lines close in towards the top, unevenly spaced in the picture, and still go."""
+    page = np.asarray(_squared_page())
+    corners = np.float32([[0, 0], [1300, 0], [1300, 1000], [0, 1000]])
+    slanted = np.float32([[-110, -60], [1410, -60], [1520, 1080], [-220, 1080]])
+    matrix = cv2.getPerspectiveTransform(corners, slanted)
+    photo = cv2.warpPerspective(page, matrix, (1300, 1000), borderMode=cv2.BORDER_REFLECT)
+    result = clean_drawing(Photo.of(_photo(Image.fromarray(photo))), NEEDED)
+    changes = {c["change"] for c in result.changes}
+    assert "squared paper's lines removed" in changes
+    assert "sheet straightened" not in changes
+    marked = result.image.min(axis=2) < 250
+    ring = _colour(result.image, (30, 30, 160), within=80)
+    crayon = _colour(result.image, (230, 120, 30), within=80)
+    pale = _colour(result.image, (150, 185, 230), within=40)
+    drawing = cv2.dilate((ring | crayon | pale).astype(np.uint8), np.ones((15, 15))).astype(bool)
+    assert (marked & ~drawing).sum() < 0.02 * marked.sum()  # no grid left
+    holes = cv2.connectedComponents((~ring).astype(np.uint8), connectivity=4)[0] - 1
+    assert holes >= 2  # the ring still closes around its hole
+
+
 def test_blank_sheet_and_a_black_picture_have_no_drawing() -> None:
     noise = np.random.default_rng(2).normal(0, 3, (600, 800, 1))
     blank = np.clip(np.array(PAPER, np.float32) + noise, 0, 255).astype(np.uint8)
