@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from artwork.paper import channel_max, channel_min
-from artwork.printed import Line
+from artwork.printed import Line, refit
 
 _WIDE = 3  # small-copy px: a band at least this wide
 _MAX_HALF_WIDTH = 16  # a crease is no wider than twice this
@@ -60,7 +60,7 @@ def find_folds(
         offset = normal[0] * x1 + normal[1] * y1
         if any(_same((normal, offset), other) for other in tried):
             continue  # another piece of a line already measured
-        fitted = _fitted(normal, offset, xs, ys)
+        fitted = refit(normal, offset, xs, ys, _MAX_HALF_WIDTH)
         if any(_same(fitted, other) for other in tried):
             continue
         tried.append(fitted)
@@ -117,28 +117,6 @@ def _measure(
     half = float(np.percentile(np.abs(side), 95))
     colour = np.median(flat[ys, xs], axis=0) / 255
     return Line(normal, offset, half, (float(colour[0]), float(colour[1]), float(colour[2])))
-
-
-def _fitted(
-    normal: tuple[float, float], offset: float, xs: np.ndarray, ys: np.ndarray
-) -> tuple[tuple[float, float], float]:
-    """The line through the middle of the band near it (a Hough segment is a piece of it),
-    fitted twice: the second time to what lies near the first fit."""
-    for reach in (_MAX_HALF_WIDTH, _MAX_HALF_WIDTH / 2):
-        nx, ny = normal
-        side = xs * nx + ys * ny - offset
-        near = np.abs(side) <= reach
-        if near.sum() < 50:
-            break
-        along, across = xs[near] * -ny + ys[near] * nx, side[near]
-        centred = along - along.mean()
-        slope = float(np.dot(centred, across - across.mean()) / max(np.dot(centred, centred), 1e-9))
-        shift = float(across.mean() - slope * along.mean())
-        # side = slope * along + shift on the band: p . (n - slope * d) = offset + shift
-        mx, my = nx + slope * ny, ny - slope * nx
-        size = math.hypot(mx, my)
-        normal, offset = (mx / size, my / size), (offset + shift) / size
-    return normal, offset
 
 
 def _across(sheet: np.ndarray, normal: tuple[float, float], offset: float) -> tuple[float, float]:

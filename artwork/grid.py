@@ -17,7 +17,7 @@ import math
 import cv2
 import numpy as np
 
-from artwork.printed import Line
+from artwork.printed import Line, refit
 from artwork.slant import square_on
 
 _MAX_TILT = 8.0  # degrees the sheet may be turned from the frame
@@ -28,6 +28,7 @@ _SAME_SPACING = 0.15  # both ways' spacings differ by less than this share
 _SAMPLE = 60_000  # thin pixels enough to find the grid's turn
 _SLANTED_SHARE = 0.03  # thin marks over this share of the picture: perhaps a slanted grid
 _FORESHORTENED = 0.5  # ... whose spacings, seen square-on, differ by less than this share
+_REFIT_REACH = 4.0  # small-copy px: the marks a slanted grid's line is fitted to lie this near
 
 _Way = tuple[tuple[float, float], float, np.ndarray]  # lines' unit normal, spacing, offsets
 
@@ -42,18 +43,17 @@ def find_grid(flat: np.ndarray, marks: np.ndarray) -> list[Line]:
     if ys.size < 0.002 * h * w:
         return []
     xs, ys = xs.astype(np.float32), ys.astype(np.float32)
-    ways = _ways(xs, ys)
     # Photographed at a slant, a grid's lines close in on two vanishing points and keep a
-    # rhythm only in part: seen square-on they keep it all over. Looked for where thin marks
-    # are everywhere (a sheet of them) and keep some rhythm.
-    if any(way is not None for way in ways) and ys.size >= _SLANTED_SHARE * h * w:
+    # rhythm only in part, or not at all: seen square-on they keep it all over. Looked for
+    # where thin marks are everywhere (a sheet of them).
+    if ys.size >= _SLANTED_SHARE * h * w:
         view = square_on(thin)
         if view is not None:
             seen = _mapped(view, xs, ys)
             lines = _grid_lines(flat, (xs, ys), seen, _ways(*seen), view)
             if lines:
                 return lines
-    return _grid_lines(flat, (xs, ys), (xs, ys), ways, None)
+    return _grid_lines(flat, (xs, ys), (xs, ys), _ways(xs, ys), None)
 
 
 def _ways(xs: np.ndarray, ys: np.ndarray) -> tuple[_Way | None, _Way | None]:
@@ -86,10 +86,13 @@ def _grid_lines(
         if view is None:
             lines += [Line(normal, float(offset), 1.5, colour) for offset in offsets]
             continue
-        for offset in offsets:  # the view's line, in the picture: a line still
+        for offset in offsets:  # the view's line, in the picture: a line still ...
             a, b, c = view.T @ np.array([normal[0], normal[1], -offset])
             length = math.hypot(a, b)
-            lines.append(Line((a / length, b / length), -c / length, 1.5, colour))
+            # ... fitted to its own marks: a view from vanishing points is off by a pixel or
+            # two at the far end of a long line.
+            placed = refit((a / length, b / length), -c / length, *marks, _REFIT_REACH)
+            lines.append(Line(*placed, 1.5, colour))
     return lines
 
 

@@ -170,6 +170,28 @@ def _hue_distance(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
     return np.minimum(difference, 360 - difference)
 
 
+def refit(
+    normal: tuple[float, float], offset: float, xs: np.ndarray, ys: np.ndarray, reach: float
+) -> tuple[tuple[float, float], float]:
+    """The line through the middle of the marks (xs, ys) within `reach` of the line (normal,
+    offset), fitted twice: the second time to what lies within half that of the first fit."""
+    for within in (reach, reach / 2):
+        nx, ny = normal
+        side = xs * nx + ys * ny - offset
+        near = np.abs(side) <= within
+        if near.sum() < 50:
+            break
+        along, across = xs[near] * -ny + ys[near] * nx, side[near]
+        centred = along - along.mean()
+        slope = float(np.dot(centred, across - across.mean()) / max(np.dot(centred, centred), 1e-9))
+        shift = float(across.mean() - slope * along.mean())
+        # side = slope * along + shift on the band: p . (n - slope * d) = offset + shift
+        mx, my = nx + slope * ny, ny - slope * nx
+        size = math.hypot(mx, my)
+        normal, offset = (mx / size, my / size), (offset + shift) / size
+    return normal, offset
+
+
 def _point(p: np.ndarray) -> tuple[int, int]:
     return round(float(p[0])), round(float(p[1]))
 

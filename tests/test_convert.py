@@ -149,6 +149,39 @@ def test_a_wide_crayon_stroke_on_paper_glows_whole_a_mouth_on_the_fill_stays_a_l
     assert light[556, 450] < 50 and light[400, 450] > 200
 
 
+def test_a_phone_photo_of_squared_paper_at_a_slant_keeps_no_grid(tmp_path: Path) -> None:
+    """A house drawn on squared paper, photographed close up from below (the grid's lines
+    close in towards the top, no edge of the sheet in sight), as a phone's JPEG: the grid
+    is removed, the drawing is not."""
+    import cv2
+
+    sheet = Image.new("RGB", (2400, 3200), (236, 236, 230))
+    draw = ImageDraw.Draw(sheet)
+    for at in range(0, 3200, 60):
+        draw.line((at, 0, at, 3200), fill=(150, 170, 200), width=3)
+        draw.line((0, at, 2400, at), fill=(150, 170, 200), width=3)
+    draw.rectangle((700, 1500, 1700, 2500), outline=(30, 30, 30), width=18)
+    draw.polygon([(600, 1500), (1200, 900), (1800, 1500)], outline=(200, 30, 30), width=18)
+    draw.ellipse((1800, 400, 2200, 800), outline=(240, 170, 0), width=16)  # a sun
+    draw.line((900, 2500, 900, 2100), fill=(30, 90, 200), width=16)  # a door
+    corners = np.float32([[0, 0], [2400, 0], [2400, 3200], [0, 3200]])
+    slanted = np.float32([[480, 0], [1920, 0], [2400, 3200], [0, 3200]])
+    matrix = cv2.getPerspectiveTransform(corners, slanted)
+    photo = cv2.warpPerspective(np.asarray(sheet), matrix, (2400, 3200))[300:3100, 500:1900]
+    shade = np.linspace(0.85, 1.05, photo.shape[1])[None, :, None]  # the phone's shadow
+    photo = np.clip(photo * shade, 0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "slanted.jpg", quality=90)
+    result = convert_drawing(tmp_path / "slanted.jpg", tmp_path / "out", [], Settings())
+    assert "squared paper's lines removed" in {c["change"] for c in result.manifest["cleanup"]}
+    cleaned = np.asarray(Image.open(tmp_path / "out" / "cleaned.png").convert("RGB"))
+    marked = cleaned.min(axis=2) < 235
+    red, blue = cleaned[..., 0].astype(int), cleaned[..., 2].astype(int)
+    drawing = (cleaned.max(axis=2) < 90) | (red - blue > 100) | (blue - red > 100)
+    near = cv2.dilate(drawing.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)
+    assert (marked & ~near).sum() < 0.01 * marked.sum()  # no grid left off the drawing
+    assert drawing.sum() > 0.5 * marked.sum()  # the house, the door and the sun are there
+
+
 def test_settings_defaults_and_errors() -> None:
     default = parse_settings({})
     assert default == Settings()
