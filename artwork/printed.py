@@ -22,6 +22,7 @@ import numpy as np
 _MIN_SPAN = 0.2  # of the picture's short side: shorter lines are never support
 _FRAME_BAND = 0.03  # an edge line lies this close to the frame
 _WIDER = 4  # small-copy px: a mark this wide is no printed line
+_STEADY = 0.5  # ruled lines' gaps this near the typical one show how their spacing changes
 
 
 @dataclass(frozen=True)
@@ -327,9 +328,17 @@ def _ruled(lines: list[_Measured]) -> list[_Measured]:
         )
         if len(family) < 3:
             continue
-        gaps = np.diff([o.line.offset for o in family])
-        typical = float(np.median(gaps))
-        even = [i for i, g in enumerate(gaps) if abs(g - typical) < 0.2 * typical]
+        offsets = np.array([o.line.offset for o in family])
+        gaps = np.diff(offsets)
+        typical = np.full(gaps.size, np.median(gaps))
+        # Photographed at a slant the lines close in, their spacing changing steadily across
+        # the sheet: it is followed along it (a straight fit to the gaps near the typical).
+        middles = (offsets[1:] + offsets[:-1]) / 2
+        steady = np.abs(gaps - typical) < _STEADY * typical
+        if np.unique(middles[steady]).size >= 3:
+            slope, intercept = np.polyfit(middles[steady], gaps[steady], 1)
+            typical = slope * middles + intercept
+        even = [i for i, g in enumerate(gaps) if abs(g - typical[i]) < 0.2 * typical[i]]
         members = set(even) | {i + 1 for i in even}
         if len(members) >= 3:
             found += [family[i] for i in sorted(members) if family[i] not in found]

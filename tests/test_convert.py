@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
@@ -149,16 +150,15 @@ def test_a_wide_crayon_stroke_on_paper_glows_whole_a_mouth_on_the_fill_stays_a_l
     assert light[556, 450] < 50 and light[400, 450] > 200
 
 
-def test_a_phone_photo_of_squared_paper_at_a_slant_keeps_no_grid(tmp_path: Path) -> None:
-    """A house drawn on squared paper, photographed close up from below (the grid's lines
-    close in towards the top, no edge of the sheet in sight), as a phone's JPEG: the grid
-    is removed, the drawing is not."""
-    import cv2
-
+def _slanted_notebook(path: Path, squared: bool) -> Path:
+    """A house drawn on a squared (or ruled) notebook page, photographed close up from below
+    as a phone's JPEG: the printed lines close in towards the top (a steep slant: no even
+    spacing is left in the picture), no edge of the sheet in sight."""
     sheet = Image.new("RGB", (2400, 3200), (236, 236, 230))
     draw = ImageDraw.Draw(sheet)
-    for at in range(0, 3200, 60):
-        draw.line((at, 0, at, 3200), fill=(150, 170, 200), width=3)
+    for at in range(0, 3200, 60 if squared else 80):
+        if squared:
+            draw.line((at, 0, at, 3200), fill=(150, 170, 200), width=3)
         draw.line((0, at, 2400, at), fill=(150, 170, 200), width=3)
     draw.rectangle((700, 1500, 1700, 2500), outline=(30, 30, 30), width=18)
     draw.polygon([(600, 1500), (1200, 900), (1800, 1500)], outline=(200, 30, 30), width=18)
@@ -169,17 +169,38 @@ def test_a_phone_photo_of_squared_paper_at_a_slant_keeps_no_grid(tmp_path: Path)
     matrix = cv2.getPerspectiveTransform(corners, slanted)
     photo = cv2.warpPerspective(np.asarray(sheet), matrix, (2400, 3200))[300:3100, 500:1900]
     shade = np.linspace(0.85, 1.05, photo.shape[1])[None, :, None]  # the phone's shadow
-    photo = np.clip(photo * shade, 0, 255).astype(np.uint8)
-    Image.fromarray(photo).save(tmp_path / "slanted.jpg", quality=90)
-    result = convert_drawing(tmp_path / "slanted.jpg", tmp_path / "out", [], Settings())
+    Image.fromarray(np.clip(photo * shade, 0, 255).astype(np.uint8)).save(path, quality=90)
+    return path
+
+
+def _drawn(cleaned: np.ndarray) -> np.ndarray:
+    """The house, its door and the sun of _slanted_notebook, by their colours."""
+    red, blue = cleaned[..., 0].astype(int), cleaned[..., 2].astype(int)
+    return (cleaned.max(axis=2) < 90) | (red - blue > 100) | (blue - red > 100)
+
+
+def test_a_phone_photo_of_squared_paper_at_a_slant_keeps_no_grid(tmp_path: Path) -> None:
+    photo = _slanted_notebook(tmp_path / "squared.jpg", squared=True)
+    result = convert_drawing(photo, tmp_path / "out", [], Settings())
     assert "squared paper's lines removed" in {c["change"] for c in result.manifest["cleanup"]}
     cleaned = np.asarray(Image.open(tmp_path / "out" / "cleaned.png").convert("RGB"))
-    marked = cleaned.min(axis=2) < 235
-    red, blue = cleaned[..., 0].astype(int), cleaned[..., 2].astype(int)
-    drawing = (cleaned.max(axis=2) < 90) | (red - blue > 100) | (blue - red > 100)
+    marked, drawing = cleaned.min(axis=2) < 235, _drawn(cleaned)
     near = cv2.dilate(drawing.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)
     assert (marked & ~near).sum() < 0.01 * marked.sum()  # no grid left off the drawing
     assert drawing.sum() > 0.5 * marked.sum()  # the house, the door and the sun are there
+
+
+def test_a_phone_photo_of_ruled_paper_at_a_slant_keeps_few_lines(tmp_path: Path) -> None:
+    """Ruled lines closing in are ruled lines still: at most the two running along the
+    house's own strokes (under the roof, along the floor) are left."""
+    photo = _slanted_notebook(tmp_path / "ruled.jpg", squared=False)
+    convert_drawing(photo, tmp_path / "out", [], Settings())
+    cleaned = np.asarray(Image.open(tmp_path / "out" / "cleaned.png").convert("RGB"))
+    lined = (cleaned.min(axis=2) < 235) & ~_drawn(cleaned)
+    rows = np.flatnonzero(lined.mean(axis=1) > 0.5)  # where a printed line runs across
+    left = 1 + np.count_nonzero(np.diff(rows) > 20) if rows.size else 0  # rows of one line
+    assert left <= 2
+    assert _drawn(cleaned).sum() > 0.5 * (cleaned.min(axis=2) < 235).sum()
 
 
 def test_settings_defaults_and_errors() -> None:
