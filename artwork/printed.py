@@ -2,7 +2,8 @@
 
 Found on the small copy among the marks (Hough segments merged into lines).
 A line is support when it is
-- ruled: one of three or more parallel lines at an even spacing, or a margin:
+- ruled: one of three or more parallel lines at an even spacing (steadily changing, seen
+  at a slant; a line of the ruling that a drawn stroke hides is filled in), or a margin:
   one printed-straight line across most of the sheet, parallel to its side;
 - an edge: along the frame (a strip of table or the photo's border), or where
   the paper's light steps from one side of it to the other (a second sheet, a fold).
@@ -218,15 +219,15 @@ def find_lines(flat: np.ndarray, marks: np.ndarray, light: np.ndarray) -> Lines:
         return result
     pixels = _Pixels(marks, flat.astype(np.float32) / 255)
     measured = [m for m in (_measure(c, pixels, h, w) for c in _merge(segments, h, w)) if m]
-    ruled = _ruled(measured)
+    ruled, hidden = _ruled(measured)
     edges = [m for m in measured if m not in ruled and _is_edge(m, light, h, w)]
     margins = [m for m in measured if m not in ruled and m not in edges and _is_margin(m)]
     for kind, group in (
-        ("ruled lines removed", ruled),
-        ("sheet edges removed", edges),
-        ("margin line removed", margins),
+        ("ruled lines removed", [m.line for m in ruled] + hidden),
+        ("sheet edges removed", [m.line for m in edges]),
+        ("margin line removed", [m.line for m in margins]),
     ):
-        result.add(kind, [m.line for m in group])
+        result.add(kind, group)
     return result
 
 
@@ -318,9 +319,11 @@ def _measure(candidate: tuple[float, float], pixels: _Pixels, h: int, w: int) ->
     return _Measured(line, math.degrees(angle), covered / extent, wobble, colour, at_frame)
 
 
-def _ruled(lines: list[_Measured]) -> list[_Measured]:
-    """Three or more parallel, straight lines at an even spacing."""
+def _ruled(lines: list[_Measured]) -> tuple[list[_Measured], list[Line]]:
+    """Three or more parallel, straight lines at an even spacing; and the lines of theirs
+    that a drawn stroke along them hid (where a gap is two or more spacings wide)."""
     found: list[_Measured] = []
+    hidden: list[Line] = []
     for m in lines:
         family = sorted(
             (o for o in lines if abs(o.angle - m.angle) < 1.5 and o.span > 0.5 and o.wobble < 1.0),
@@ -340,9 +343,34 @@ def _ruled(lines: list[_Measured]) -> list[_Measured]:
             typical = slope * middles + intercept
         even = [i for i, g in enumerate(gaps) if abs(g - typical[i]) < 0.2 * typical[i]]
         members = set(even) | {i + 1 for i in even}
-        if len(members) >= 3:
-            found += [family[i] for i in sorted(members) if family[i] not in found]
-    return found
+        if len(members) < 3:
+            continue
+        found += [family[i] for i in sorted(members) if family[i] not in found]
+        for i, gap in enumerate(gaps):
+            steps = round(gap / typical[i])
+            if steps < 2 or not {i, i + 1} <= members:
+                continue
+            if abs(gap - steps * typical[i]) >= 0.2 * typical[i]:
+                continue
+            for k in range(1, steps):
+                line = _between(family[i].line, family[i + 1].line, k / steps)
+                if not any(_alike(line, known) for known in hidden):
+                    hidden.append(line)
+    return found, hidden
+
+
+def _between(a: Line, b: Line, t: float) -> Line:
+    """The line `t` of the way from line `a` to its neighbour `b` (nearly parallel)."""
+    nx, ny = (1 - t) * a.normal[0] + t * b.normal[0], (1 - t) * a.normal[1] + t * b.normal[1]
+    size = math.hypot(nx, ny)
+    offset = (1 - t) * a.offset + t * b.offset
+    return Line((nx / size, ny / size), offset / size, a.half_width, a.colour)
+
+
+def _alike(a: Line, b: Line) -> bool:
+    return a.normal[0] * b.normal[0] + a.normal[1] * b.normal[1] > 0.9995 and abs(
+        a.offset - b.offset
+    ) < 1
 
 
 def _square_to_frame(m: _Measured, tolerance: float) -> bool:

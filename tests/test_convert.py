@@ -191,15 +191,16 @@ def test_a_phone_photo_of_squared_paper_at_a_slant_keeps_no_grid(tmp_path: Path)
 
 
 def test_a_phone_photo_of_ruled_paper_at_a_slant_keeps_few_lines(tmp_path: Path) -> None:
-    """Ruled lines closing in are ruled lines still: at most the two running along the
-    house's own strokes (under the roof, along the floor) are left."""
+    """Ruled lines closing in are ruled lines still, the two that run along the house's own
+    strokes (under the roof, along the floor) too: they fill the gaps in the ruling."""
     photo = _slanted_notebook(tmp_path / "ruled.jpg", squared=False)
     convert_drawing(photo, tmp_path / "out", [], Settings())
     cleaned = np.asarray(Image.open(tmp_path / "out" / "cleaned.png").convert("RGB"))
-    lined = (cleaned.min(axis=2) < 235) & ~_drawn(cleaned)
+    drawn = cv2.dilate(_drawn(cleaned).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    lined = (cleaned.min(axis=2) < 235) & ~drawn  # (not a stroke's soft edge)
     rows = np.flatnonzero(lined.mean(axis=1) > 0.5)  # where a printed line runs across
     left = 1 + np.count_nonzero(np.diff(rows) > 20) if rows.size else 0  # rows of one line
-    assert left <= 2
+    assert left == 0
     assert _drawn(cleaned).sum() > 0.5 * (cleaned.min(axis=2) < 235).sum()
 
 
