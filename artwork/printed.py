@@ -340,7 +340,7 @@ def _ruled(lines: list[_Measured]) -> tuple[list[_Measured], list[Line]]:
         steady = np.abs(gaps - typical) < _STEADY * typical
         if np.unique(middles[steady]).size >= 3:
             slope, intercept = np.polyfit(middles[steady], gaps[steady], 1)
-            typical = slope * middles + intercept
+            typical = np.clip(slope * middles + intercept, typical / 2, typical * 2)
         even = [i for i, g in enumerate(gaps) if abs(g - typical[i]) < 0.2 * typical[i]]
         members = set(even) | {i + 1 for i in even}
         if len(members) < 3:
@@ -368,9 +368,8 @@ def _between(a: Line, b: Line, t: float) -> Line:
 
 
 def _alike(a: Line, b: Line) -> bool:
-    return a.normal[0] * b.normal[0] + a.normal[1] * b.normal[1] > 0.9995 and abs(
-        a.offset - b.offset
-    ) < 1
+    parallel = a.normal[0] * b.normal[0] + a.normal[1] * b.normal[1]
+    return parallel > 0.9995 and abs(a.offset - b.offset) < 1
 
 
 def _square_to_frame(m: _Measured, tolerance: float) -> bool:
