@@ -75,8 +75,11 @@ def square_on(thin: np.ndarray) -> np.ndarray | None:
         direction = (flatten @ point)[:2]
         direction /= math.hypot(*direction) * (1 if direction[axis] >= 0 else -1)
         directions.append(direction)
+    across = np.column_stack(directions)
+    if abs(np.linalg.det(across)) < 0.5:  # the families cross at under 30 degrees: no grid
+        return None
     turn = np.eye(3)
-    turn[:2, :2] = np.linalg.inv(np.column_stack(directions))
+    turn[:2, :2] = np.linalg.inv(across)
     return np.diag([half, half, 1.0]) @ turn @ flatten @ to_unit
 
 
