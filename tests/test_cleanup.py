@@ -197,6 +197,23 @@ def _squared_page() -> Image.Image:
     return sheet
 
 
+def _page_parts(cleaned: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The squared page's pen ring, crayon patch and pale crayon line, by their colours."""
+    return (
+        _colour(cleaned, (30, 30, 160), within=80),
+        _colour(cleaned, (230, 120, 30), within=80),
+        _colour(cleaned, (150, 185, 230), within=40),
+    )
+
+
+def _marks_off_the_page_drawing(cleaned: np.ndarray) -> tuple[int, int]:
+    """Marks more than a few pixels from the squared page's drawing (grid left), and all."""
+    ring, crayon, pale = _page_parts(cleaned)
+    marked = cleaned.min(axis=2) < 250
+    drawing = cv2.dilate((ring | crayon | pale).astype(np.uint8), np.ones((15, 15))).astype(bool)
+    return int((marked & ~drawing).sum()), int(marked.sum())
+
+
 def test_squared_paper_is_paper_and_what_is_drawn_on_it_stays() -> None:
     """Squared paper's printed grid does not glow, the drawing on it stays whole (the crayon
     line of the grid's colour too) and the sheet is still a drawing on paper, not a painting."""
@@ -204,12 +221,9 @@ def test_squared_paper_is_paper_and_what_is_drawn_on_it_stays() -> None:
     removed = next(c for c in result.changes if c["change"] == "squared paper's lines removed")
     assert removed["count"] > 60
     assert result.paper_share > 0.5
-    marked = result.image.min(axis=2) < 250
-    ring = _colour(result.image, (30, 30, 160), within=80)
-    crayon = _colour(result.image, (230, 120, 30), within=80)
-    pale = _colour(result.image, (150, 185, 230), within=40)
-    drawing = cv2.dilate((ring | crayon | pale).astype(np.uint8), np.ones((15, 15))).astype(bool)
-    assert (marked & ~drawing).sum() < 0.02 * marked.sum()  # no grid left
+    ring, crayon, pale = _page_parts(result.image)
+    off, marked = _marks_off_the_page_drawing(result.image)
+    assert off < 0.02 * marked  # no grid left
     holes = cv2.connectedComponents((~ring).astype(np.uint8), connectivity=4)[0] - 1
     assert holes >= 2  # the ring still closes around its hole
     pale &= ~cv2.dilate(ring.astype(np.uint8), np.ones((7, 7))).astype(bool)  # the pen's rim
@@ -232,14 +246,8 @@ def test_squared_paper_photographed_at_an_angle_on_a_table() -> None:
     result = clean_drawing(Photo.of(_photo(Image.fromarray(table))), NEEDED)
     changes = {c["change"] for c in result.changes}
     assert {"sheet straightened", "squared paper's lines removed"} <= changes
-    marked = result.image.min(axis=2) < 250
-    drawing = cv2.dilate(
-        (_colour(result.image, (30, 30, 160), within=80)
-         | _colour(result.image, (230, 120, 30), within=80)
-         | _colour(result.image, (150, 185, 230), within=40)).astype(np.uint8),
-        np.ones((15, 15)),
-    ).astype(bool)
-    assert (marked & ~drawing).sum() < 0.02 * marked.sum()
+    off, marked = _marks_off_the_page_drawing(result.image)
+    assert off < 0.02 * marked
 
 
 def test_squared_paper_photographed_at_a_slant_close_up() -> None:
@@ -254,12 +262,9 @@ def test_squared_paper_photographed_at_a_slant_close_up() -> None:
     changes = {c["change"] for c in result.changes}
     assert "squared paper's lines removed" in changes
     assert "sheet straightened" not in changes
-    marked = result.image.min(axis=2) < 250
-    ring = _colour(result.image, (30, 30, 160), within=80)
-    crayon = _colour(result.image, (230, 120, 30), within=80)
-    pale = _colour(result.image, (150, 185, 230), within=40)
-    drawing = cv2.dilate((ring | crayon | pale).astype(np.uint8), np.ones((15, 15))).astype(bool)
-    assert (marked & ~drawing).sum() < 0.02 * marked.sum()  # no grid left
+    off, marked = _marks_off_the_page_drawing(result.image)
+    assert off < 0.02 * marked  # no grid left
+    ring = _page_parts(result.image)[0]
     holes = cv2.connectedComponents((~ring).astype(np.uint8), connectivity=4)[0] - 1
     assert holes >= 2  # the ring still closes around its hole
 
