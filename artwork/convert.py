@@ -73,7 +73,7 @@ def convert_drawing(
         del photo
     decoded = decoding.result()
     out_dir.mkdir(parents=True, exist_ok=True)
-    # The cleaned picture is deflated (zlib lets go of the GIL) while it is modelled.
+    # The cleaned picture is deflated (ISA-L lets go of the GIL) while it is modelled.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-cleaned") as writer:
         written = writer.submit(write_png, out_dir / "cleaned.png", cleaned.image)
         drawing = model_drawing(cleaned.image, style, cleaned.paper_share)

