@@ -109,20 +109,27 @@ def find_paper(small: np.ndarray, inside: np.ndarray, seen: np.ndarray) -> Paper
 def _fill(values: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Normalised convolution on a pyramid: `values` where `known`, interpolated elsewhere."""
     weight = known.astype(np.float32)
-    levels = [(values * weight[..., None], weight)]
+    mask = known.view(np.uint8)
+    levels = [(cv2.copyTo(values, mask, np.zeros_like(values)), weight)]
     while min(levels[-1][1].shape) > 8:
         v, wt = levels[-1]
         levels.append((cv2.pyrDown(v), cv2.pyrDown(wt)))
     v, wt = levels[-1]
     at = np.flatnonzero(known)[:: max(1, np.count_nonzero(known) // 20_000)]
     estimate = _mean_or(v, wt, np.median(values.reshape(-1, 3)[at], axis=0))
-    for v, wt in reversed(levels[:-1]):
-        coarse = cv2.resize(estimate, (wt.shape[1], wt.shape[0]), interpolation=cv2.INTER_LINEAR)
+    for v, wt in reversed(levels[1:-1]):
+        coarse = _up(estimate, wt.shape)
         weight3 = cv2.merge([wt] * 3)
         local = cv2.divide(v, np.maximum(weight3, 1e-6))  # (cv2's scalars meet channel 0 only)
         trust = np.minimum(weight3 * 4.0, 1.0)
         estimate = cv2.add(cv2.multiply(local, trust), cv2.multiply(coarse, 1.0 - trust))
-    return estimate
+    # At full size the weight is 0 or 1: the known values themselves, the estimate elsewhere.
+    filled = _up(estimate, known.shape)
+    return cv2.copyTo(values, mask, filled)
+
+
+def _up(estimate: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return cv2.resize(estimate, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def _mean_or(v: np.ndarray, wt: np.ndarray, fallback: np.ndarray) -> np.ndarray:
