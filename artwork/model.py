@@ -17,6 +17,7 @@ Pure: arrays in, arrays out.
 from __future__ import annotations
 
 import math
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -59,6 +60,8 @@ class _Parts:
     fills: np.ndarray  # bool, full size: coloured areas wider than a marker's stroke
     chromatic: np.ndarray  # bool, full size: marks with a colour (not black or grey)
     coloured_small: np.ndarray  # bool, model size: every mark not line work, grain closed
+    figure: Future[np.ndarray]  # bool, model size: the marks' silhouette (grain closed, filled)
+    lines: Future[tuple[np.ndarray, np.ndarray]] | None  # the line style's light and colour
 
 
 def model_drawing(
@@ -68,13 +71,20 @@ def model_drawing(
     (of the sheet, from the cleanup) the converter's choice is made and told too."""
     if style is not None and style not in STYLES:
         raise ValueError(f"style {style!r} is not one of {', '.join(STYLES)}")
-    parts = _parts(cleaned)
-    automatic, reason, measured = (
-        (None, "", {}) if paper_share is None else _choose(parts, paper_share)
-    )
+    # Work that needs only the picture, or only its marks, is done on a second core meanwhile;
+    # the line style's light too, before the style is chosen: most drawings are line drawings.
+    helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-model")
+    try:
+        parts = _parts(cleaned, helper, lines=style in (None, "lines"))
+        automatic, reason, measured = (
+            (None, "", {}) if paper_share is None else _choose(parts, paper_share)
+        )
+    finally:
+        helper.shutdown(wait=False)  # a coloured-in drawing does not wait for its line style
     style = style or automatic or "lines"
     if style == "lines":
-        light, colour = _lines(cleaned, parts)
+        assert parts.lines is not None
+        light, colour = parts.lines.result()
     elif style == "fills":
         light, colour = _fills(cleaned, parts)
     else:
@@ -101,9 +111,8 @@ def _choose(parts: _Parts, paper_share: float) -> tuple[str, str, dict[str, floa
         # Crayon or pencil hatched over the sheet shows paper between its strokes at full size.
         measured["hatched"] = covered
         hatched = f"; hatched, not painted, over {covered:.0%} of the sheet"
-    figure = _filled(_closing(marks, 2))
     coloured = _down(parts.fills & parts.chromatic, scale)
-    share = float(coloured.sum()) / max(1, int(figure.sum()))
+    share = float(coloured.sum()) / max(1, int(parts.figure.result().sum()))
     measured["coloured"] = round(share, 2)
     if share >= _FILLED:
         return "fills", f"coloured areas fill {share:.0%} of the figure{hatched}", measured
@@ -117,13 +126,17 @@ def _solid_share(marks: np.ndarray) -> float:
     return float(np.count_nonzero(around >= 230)) / around.size
 
 
-def _parts(cleaned: np.ndarray) -> _Parts:
+def _parts(cleaned: np.ndarray, helper: Executor, lines: bool) -> _Parts:
+    """`lines`: the line style's light and colour are made too (in `helper`)."""
     lightness, a, b = cv2.split(cv2.cvtColor(cleaned, cv2.COLOR_RGB2Lab))  # L* 0..100 as 0..255
+    darker = helper.submit(_darker_lines, lightness)
     chroma2 = _squared_chroma(a, b)
     del a, b
     marks = channel_min(cleaned) < 235
-    grey = marks & (chroma2 < 14**2)
     scale = _model_scale(marks.shape)
+    figure = helper.submit(lambda: _filled(_closing(_down(marks, scale), 2)))
+    in_lines = helper.submit(_lines, cleaned, marks) if lines else None
+    grey = marks & (chroma2 < 14**2)
     stroke = max(1, round(0.004 * math.hypot(*marks.shape) * scale))
     thin_grey = grey & ~_up(_opening(_down(grey, scale), stroke), marks.shape)
     # Dark and dull is ink (black, pencil, a dark felt-tip); a saturated colour, even a
@@ -132,17 +145,9 @@ def _parts(cleaned: np.ndarray) -> _Parts:
     line_work |= (lightness < 115) & (chroma2 < 45**2)
     line_work |= grey & (lightness < 140)
     line_work |= thin_grey & (lightness < 204)
-    # Lines drawn in a darker colour over a fill (a red mouth on orange): far darker than the
-    # fill around them, which a closing (lightest nearby, over a stroke's width) gives. Over
-    # paper (light crayon hatching, a stroke a little wider than that) that contrast is the
-    # colour itself, not a line: a closing twice as wide reaches the paper.
-    reach = max(3, round(0.006 * math.hypot(*marks.shape)))
-    around = cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, np.ones((2 * reach + 1,) * 2, np.uint8))
-    darker = (cv2.subtract(around, lightness) > 45) & (around < 225)
-    line_work |= darker & (_closed(lightness, 2 * reach) < 225)
-    del around, darker
-    line_work &= marks
     del grey, thin_grey, lightness
+    line_work |= darker.result()
+    line_work &= marks
     chromatic = marks & (chroma2 >= 14**2)
     del chroma2
     coloured_small = _down(marks & ~line_work, scale)
@@ -151,7 +156,18 @@ def _parts(cleaned: np.ndarray) -> _Parts:
     broad = max(2, round(0.02 * diagonal))  # a fill is wider than a marker's stroke
     closed = _closing(coloured_small, grain)
     fills = _up(_opening(closed, broad), marks.shape) & ~line_work
-    return _Parts(marks, line_work, fills, chromatic, closed)
+    return _Parts(marks, line_work, fills, chromatic, closed, figure, in_lines)
+
+
+def _darker_lines(lightness: np.ndarray) -> np.ndarray:
+    """Lines drawn in a darker colour over a fill (a red mouth on orange): far darker than the
+    fill around them, which a closing (lightest nearby, over a stroke's width) gives. Over
+    paper (light crayon hatching, a stroke a little wider than that) that contrast is the
+    colour itself, not a line: a closing twice as wide reaches the paper."""
+    reach = max(3, round(0.006 * math.hypot(*lightness.shape)))
+    around = cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, np.ones((2 * reach + 1,) * 2, np.uint8))
+    darker = (cv2.subtract(around, lightness) > 45) & (around < 225)
+    return darker & (_closed(lightness, 2 * reach) < 225)
 
 
 def _squared_chroma(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -163,14 +179,14 @@ def _squared_chroma(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.add(da, db, out=da)
 
 
-def _lines(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
+def _lines(cleaned: np.ndarray, marks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every mark glows, as strongly as it is dark (faint pen included), in its own hue."""
     dark = darkness(cleaned)
-    strong = float(np.percentile(dark[parts.marks], 75)) if parts.marks.any() else 255.0
+    strong = float(np.percentile(dark[marks], 75)) if marks.any() else 255.0
     gain = 255.0 / max(40.0, 0.6 * strong)
     light = cv2.convertScaleAbs(dark, alpha=gain)
-    light[~parts.marks] = 0
-    return light, _glow(cleaned, light, parts.marks)
+    light[~marks] = 0
+    return light, _glow(cleaned, light, marks)
 
 
 def _fills(cleaned: np.ndarray, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
