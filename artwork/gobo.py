@@ -31,11 +31,11 @@ class Placement:
     radius: float
 
 
-def placement(alpha: np.ndarray) -> Placement:
-    lit = alpha > 0.5
+def placement(lit: np.ndarray) -> Placement:
+    """`lit`: bool, where the drawing passes light."""
     rows = np.flatnonzero(lit.any(axis=1))
     if rows.size == 0:
-        h, w = alpha.shape
+        h, w = lit.shape
         return Placement(w / 2, h / 2, max(w, h) / 2)
     cols = np.flatnonzero(lit.any(axis=0))
     cx = (cols[0] + cols[-1] + 1) / 2
