@@ -177,7 +177,7 @@ def _hysteresis(dark: np.ndarray, limits: _Thresholds) -> np.ndarray:
     strong = np.zeros(count, bool)
     strong[labels[dark > limits.high]] = True
     strong[0] = False
-    return strong[labels]
+    return np.take(strong, labels)
 
 
 def _working_copy(
@@ -233,7 +233,7 @@ def _without_specks(
         | ((area < (0.008 * long_edge) ** 2) & at_rim)
     )
     drop[0] = False
-    return marks & ~drop[labels], int(drop.sum())
+    return marks & ~np.take(drop, labels), int(drop.sum())
 
 
 def _crop_box(marks: np.ndarray) -> tuple[int, int, int, int]:

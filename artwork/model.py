@@ -283,7 +283,7 @@ def _despeckled(mask: np.ndarray) -> np.ndarray:
         _, labels, stats, _ = cv2.connectedComponentsWithStats((out == side).view(np.uint8))
         speck = stats[:, cv2.CC_STAT_AREA] < least
         speck[0] = False
-        out[speck[labels]] = not side
+        out[np.take(speck, labels)] = not side
     return out
 
 
@@ -351,7 +351,7 @@ def _closing(mask: np.ndarray, radius: int) -> np.ndarray:
 def _filled(mask: np.ndarray) -> np.ndarray:
     """`mask` with every enclosed background area filled in: the figure's silhouette."""
     labels, _, enclosed = _background_areas(mask)
-    return mask | enclosed[labels]
+    return mask | np.take(enclosed, labels)
 
 
 def _background_areas(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -385,4 +385,4 @@ def _holes(lines: np.ndarray, fills: np.ndarray) -> np.ndarray:
     within /= np.maximum(area, 1)
     gap = (rim_fill / rim_all >= _FILL_RIMMED) & (within > 0.5)
     limit = np.where(gap, _GAP, _HOLE) * max(1, int(mask.sum()))
-    return (enclosed & (area < limit))[labels]
+    return np.take(enclosed & (area < limit), labels)

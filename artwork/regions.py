@@ -33,7 +33,7 @@ def colour_areas(small: np.ndarray) -> np.ndarray:
 def _absorb_small(regions: np.ndarray, min_area: float) -> np.ndarray:
     """Areas smaller than `min_area` take the id of the nearest pixel of a larger one."""
     sizes = np.bincount(regions.ravel())
-    small = sizes[regions] < min_area
+    small = np.take(sizes, regions) < min_area
     if not small.any() or small.all():
         return regions
     # distanceTransformWithLabels numbers the other pixels in raster order.
@@ -72,7 +72,7 @@ def _merge_alike(regions: np.ndarray, lab: np.ndarray, within: float) -> np.ndar
                 sums[ra] += sums[rb]
                 counts[ra] += counts[rb]
                 merged = True
-    return np.array([groups.find(i) for i in range(n)])[regions]
+    return np.take(np.array([groups.find(i) for i in range(n)]), regions)
 
 
 def area_edges(regions: np.ndarray) -> np.ndarray:

@@ -192,7 +192,7 @@ def _on_sheet_side(
     step = crossed.argmax(axis=1)[clear] - band
     found = np.interp(np.arange(ts.size), where[clear], _running_median(step, reach))
     index = np.clip(np.rint(along - first).astype(np.int32), 0, ts.size - 1)
-    return side - found[index]
+    return side - np.take(found, index)
 
 
 def _running_median(values: np.ndarray, reach: int) -> np.ndarray:
@@ -210,7 +210,7 @@ def _table_within(lab: np.ndarray, paper: np.ndarray, inside: np.ndarray) -> np.
     beyond = np.zeros(count, bool)
     beyond[labels[~inside]] = True
     beyond[0] = False
-    return beyond[labels] & inside
+    return np.take(beyond, labels) & inside
 
 
 def _within(x: float, y: float, w: int, h: int) -> bool:

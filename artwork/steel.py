@@ -98,7 +98,7 @@ def _drop_specks(stencil: Stencil, feature: int) -> None:
         if not light:
             tiny[labels[0, 0]] = False  # the plate
         if tiny.any():
-            stencil.open ^= tiny[labels]
+            stencil.open ^= np.take(tiny, labels)
             stencil.changes.append(
                 {
                     "change": "specks removed" if light else "metal specks dropped",
@@ -185,7 +185,7 @@ def _tie_pieces(stencil: Stencil, feature: int, bridge: int) -> None:
         small[[0, plate]] = False
         if small.any():
             dropped += int(small.sum())
-            grown = cv2.dilate(small[pieces].view(np.uint8), _disc(feature)).view(bool)
+            grown = cv2.dilate(np.take(small, pieces).view(np.uint8), _disc(feature)).view(bool)
             stencil.open |= grown & _metal_of(stencil.open, pieces, small, feature)
             continue
         path, found = _bridges(pieces, count, stencil.pitch_mm, bridge)
@@ -211,7 +211,7 @@ def _metal_of(
     open_: np.ndarray, pieces: np.ndarray, chosen: np.ndarray, feature: int
 ) -> np.ndarray:
     """The metal around the chosen pieces' cores (the core grown back by the erosion)."""
-    grown = cv2.dilate(chosen[pieces].view(np.uint8), _disc(feature)).view(bool)
+    grown = cv2.dilate(np.take(chosen, pieces).view(np.uint8), _disc(feature)).view(bool)
     return grown & ~open_
 
 
@@ -294,7 +294,7 @@ def _small_shapes(open_: np.ndarray, pitch: float, style: str) -> np.ndarray:
     )
     small[0] = False
     small[labels[0, 0]] = False  # the plate
-    return np.where(small, np.arange(count), 0)[labels]
+    return np.take(np.where(small, np.arange(count), 0), labels)
 
 
 def _report_detail(stencil: Stencil, before: np.ndarray, style: str) -> None:
