@@ -60,7 +60,6 @@ class _Parts:
     fills: np.ndarray  # bool, full size: coloured areas wider than a marker's stroke
     chromatic: np.ndarray  # bool, full size: marks with a colour (not black or grey)
     coloured_small: np.ndarray  # bool, model size: every mark not line work, grain closed
-    figure: Future[np.ndarray]  # bool, model size: the marks' silhouette (grain closed, filled)
     lines: Future[tuple[np.ndarray, np.ndarray]] | None  # the line style's light and colour
 
 
@@ -111,8 +110,9 @@ def _choose(parts: _Parts, paper_share: float) -> tuple[str, str, dict[str, floa
         # Crayon or pencil hatched over the sheet shows paper between its strokes at full size.
         measured["hatched"] = covered
         hatched = f"; hatched, not painted, over {covered:.0%} of the sheet"
+    figure = _filled(_closing(marks, 2))
     coloured = _down(parts.fills & parts.chromatic, scale)
-    share = float(coloured.sum()) / max(1, int(parts.figure.result().sum()))
+    share = float(coloured.sum()) / max(1, int(figure.sum()))
     measured["coloured"] = round(share, 2)
     if share >= _FILLED:
         return "fills", f"coloured areas fill {share:.0%} of the figure{hatched}", measured
@@ -134,7 +134,6 @@ def _parts(cleaned: np.ndarray, helper: Executor, lines: bool) -> _Parts:
     del a, b
     marks = channel_min(cleaned) < 235
     scale = _model_scale(marks.shape)
-    figure = helper.submit(lambda: _filled(_closing(_down(marks, scale), 2)))
     in_lines = helper.submit(_lines, cleaned, marks) if lines else None
     grey = marks & (chroma2 < 14**2)
     stroke = max(1, round(0.004 * math.hypot(*marks.shape) * scale))
@@ -156,7 +155,7 @@ def _parts(cleaned: np.ndarray, helper: Executor, lines: bool) -> _Parts:
     broad = max(2, round(0.02 * diagonal))  # a fill is wider than a marker's stroke
     closed = _closing(coloured_small, grain)
     fills = _up(_opening(closed, broad), marks.shape) & ~line_work
-    return _Parts(marks, line_work, fills, chromatic, closed, figure, in_lines)
+    return _Parts(marks, line_work, fills, chromatic, closed, in_lines)
 
 
 def _darker_lines(lightness: np.ndarray) -> np.ndarray:
