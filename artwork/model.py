@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from artwork.contract import STYLES
-from artwork.paper import channel_min, darkness
+from artwork.paper import darkness
 from artwork.regions import area_edges, colour_areas
 
 _MODEL_PX = 1200  # about the long edge for region work (closing, holes)
@@ -36,6 +36,7 @@ _BACKGROUND = 0.25  # a painting's colour area this large at the sheet's edge is
 _FIGURE = 0.06  # ... when the rest covers at least this much
 _NEAR_BLACK = 48  # a pixel this dark (brightest channel, 0..255) takes the hue around it ...
 _CELL = 8  # ... of the near black in the 3 x 3 cells this wide around it
+_FAINTEST = 20  # a mark is at least this dark (0..255) on the cleaned picture's white
 _GREY_SPREAD = 6  # channels this close (0..255) are grey however dark
 _HOLE = 0.03  # enclosed paper up to this share of the drawing's area is part of it ...
 _GAP = 0.15  # ... and up to this share where a fill rims it all round (a crayon gap) ...
@@ -132,9 +133,11 @@ def _parts(cleaned: np.ndarray, helper: Executor, lines: bool) -> _Parts:
     darker = helper.submit(_darker_lines, lightness)
     chroma2 = _squared_chroma(a, b)
     del a, b
-    marks = channel_min(cleaned) < 235
+    dark = darkness(cleaned)
+    marks = dark > _FAINTEST
     scale = _model_scale(marks.shape)
-    in_lines = helper.submit(_lines, cleaned, marks) if lines else None
+    in_lines = helper.submit(_lines, cleaned, dark) if lines else None
+    del dark
     grey = marks & (chroma2 < 14**2)
     stroke = max(1, round(0.004 * math.hypot(*marks.shape) * scale))
     thin_grey = grey & ~_up(_opening(_down(grey, scale), stroke), marks.shape)
@@ -178,13 +181,14 @@ def _squared_chroma(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.add(da, db, out=da)
 
 
-def _lines(cleaned: np.ndarray, marks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every mark glows, as strongly as it is dark (faint pen included), in its own hue."""
-    dark = darkness(cleaned)
+def _lines(cleaned: np.ndarray, dark: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every mark glows, as strongly as it is dark (faint pen included), in its own hue.
+    `dark`: the cleaned picture's darkness."""
+    marks = dark > _FAINTEST
     strong = float(np.percentile(dark[marks], 75)) if marks.any() else 255.0
     gain = 255.0 / max(40.0, 0.6 * strong)
     light = cv2.convertScaleAbs(dark, alpha=gain)
-    light[~marks] = 0
+    light *= marks  # none off the marks
     return light, _glow(cleaned, light, marks)
 
 
@@ -245,7 +249,7 @@ def _hue(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     peak = cv2.max(cv2.max(r, g), b)
     spread = cv2.subtract(peak, cv2.min(cv2.min(r, g), b))
     del r, g, b
-    colourless = np.maximum(cv2.convertScaleAbs(peak, alpha=0.12), _GREY_SPREAD)
+    colourless = cv2.max(cv2.convertScaleAbs(peak, alpha=0.12), _GREY_SPREAD)
     grey = cv2.compare(spread, colourless, cv2.CMP_LE)
     del spread
     hue = cv2.divide(rgb, cv2.merge([peak] * 3), scale=255)
