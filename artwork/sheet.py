@@ -122,12 +122,17 @@ def _is_sheet_edge(
     h, w = paper.shape
     side = xs * edge.normal[0] + ys * edge.normal[1] - edge.offset
     beyond = side > 1.5
-    share = float(beyond.mean())
-    if share == 0 or share > _MAX_OUTSIDE:
+    outside = np.count_nonzero(beyond)
+    if outside == 0 or outside / beyond.size > _MAX_OUTSIDE:
         return False
     band = max(4.0, 0.04 * max(h, w))
     near_inside = (side < -1.5) & (side > -band)
-    if paper[beyond].mean() > 0.45 or not near_inside.any() or paper[near_inside].mean() < 0.5:
+    near = np.count_nonzero(near_inside)
+    if (
+        np.count_nonzero(paper & beyond) / outside > 0.45
+        or near == 0
+        or np.count_nonzero(paper & near_inside) / near < 0.5
+    ):
         return False
     # A colour step along most of the edge's length: sample pairs of patches across it.
     nx, ny = edge.normal
@@ -204,8 +209,10 @@ def _table_within(lab: np.ndarray, paper: np.ndarray, inside: np.ndarray) -> np.
     """Table that reaches past a straight edge fitted to a sheet that is not quite straight:
     not paper, the table's colour, and joined to the table beyond the edge."""
     table = np.median(lab[~inside], axis=0)
-    off = lab - table
-    like = ~paper & (np.einsum("ijk,ijk->ij", off, off) < 18**2)  # nearer than 18 in Lab
+    off = cv2.subtract(lab, (*table.tolist(), 0.0))
+    # Nearer than 18 in Lab (the sums are exact: Lab is whole, the median whole or a half).
+    near = cv2.transform(cv2.multiply(off, off), np.ones((1, 3))) < 18**2
+    like = ~paper & near
     count, labels = cv2.connectedComponents((like | ~inside).view(np.uint8), connectivity=8)
     beyond = np.zeros(count, bool)
     beyond[labels[~inside]] = True
