@@ -92,7 +92,7 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
     # Squared paper's grid first: the rest is looked for among what it leaves.
     lines = printed.Lines()
     lines.add("squared paper's lines removed", find_grid(flat, marks))
-    left = marks & ~lines.removal(flat, marks) if lines.found else marks
+    left = marks & ~lines.removal(flat, marks)
     # Printed lines and folds at once: OpenCV lets go of the GIL while it looks for lines.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-folds") as helper:
         folds = helper.submit(find_folds, flat, dark, left, inside)

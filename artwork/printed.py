@@ -60,6 +60,8 @@ class Lines:
         """Pixels of `marks` (`flat`: the picture on white paper) that belong to the lines,
         in a picture `scale` times the small copy whose top-left is at `origin` (small px)."""
         h, w = marks.shape
+        if not self.found:
+            return np.zeros((h, w), bool)
         marked = marks.view(np.uint8)
         reach = 2.0 * (h + w) / scale
         geometry = [self._ends(line, reach, scale, origin) for line in self.found]
