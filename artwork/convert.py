@@ -244,7 +244,6 @@ def _gobo(
     canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
     changes: list[dict] = []
     warnings: list[str] = []
-    light_img = Image.fromarray(drawing.light, "L")
     if target.kind == "steel":
         pitch = grid_pitch(settings)
         cells = math.ceil(target.outer_mm / pitch)
@@ -253,7 +252,7 @@ def _gobo(
         # Cells are several drawing pixels wide: a cell partly covered by the drawing's side
         # (the light of a stroke, the dark of an outline) takes that side, so thin lines survive.
         threshold = 64 if drawing.style == "lines" else 200
-        grid = gobo.render_bits(light_img, matrix, cells, target.image_mm / pitch, threshold)
+        grid = gobo.render_bits(drawing.light, matrix, cells, target.image_mm / pitch, threshold)
         stencil = make_stencil(grid.canvas(), pitch, settings, drawing.style)
         changes, warnings = stencil.changes, stencil.warnings
         disc = gobo.stencil_image(stencil.open, canvas_px, image_px)
@@ -263,7 +262,7 @@ def _gobo(
         if target.kind == "colour":
             disc = gobo.render(drawing.colour, matrix, canvas_px, image_px)
         elif target.kind == "glass":
-            disc = gobo.render_bits(light_img, matrix, canvas_px, image_px, threshold=127)
+            disc = gobo.render_bits(drawing.light, matrix, canvas_px, image_px, threshold=127)
         else:  # Floyd-Steinberg dots of coating, kept as 8-bit for the maker
             disc = gobo.render(drawing.light, matrix, canvas_px, image_px)
             disc.square = np.asarray(Image.fromarray(disc.square).convert("1").convert("L"))

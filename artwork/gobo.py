@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 from artwork import keystone
 from artwork.targets import GoboTarget
@@ -114,10 +114,10 @@ def render(source: np.ndarray, matrix: np.ndarray, canvas_px: int, image_px: flo
 
 
 def render_bits(
-    source: Image.Image, matrix: np.ndarray, canvas_px: int, image_px: float, threshold: int
+    source: np.ndarray, matrix: np.ndarray, canvas_px: int, image_px: float, threshold: int
 ) -> Disc:
-    """`render` of an L image in 1 bit: light (True) where it is above `threshold`. Without
-    keystone, resized tile by tile, skipping tiles of plain black."""
+    """`render` of a grey picture in 1 bit: light (True) where it is above `threshold`.
+    Without keystone, resized tile by tile, skipping tiles of plain black."""
     side = math.ceil(image_px)
     offset = (canvas_px - side) // 2
     m = _square_matrix(matrix, offset)
@@ -126,7 +126,7 @@ def render_bits(
         bits = _resized_bits(padded, box, side, threshold)
         bits = bits[::-1 if flip_y else 1, ::-1 if flip_x else 1]
     else:
-        bits = render(np.asarray(source), matrix, canvas_px, image_px).square > threshold
+        bits = render(source, matrix, canvas_px, image_px).square > threshold
     return Disc(bits & _disc_mask(side), canvas_px, offset)
 
 
@@ -141,28 +141,30 @@ def _affine(m: np.ndarray) -> bool:
 
 
 def _affine_box(
-    source: Image.Image, m: np.ndarray, side: int
-) -> tuple[Image.Image, tuple[float, float, float, float], bool, bool]:
+    source: np.ndarray, m: np.ndarray, side: int
+) -> tuple[np.ndarray, tuple[float, float, float, float], bool, bool]:
     """The affine case (no keystone) as a separable resize of a box of `source` (padded
     with black where the box reaches past it), then mirrored as `m` says."""
+    height, width = source.shape
     xs = sorted((float(m[0, 2]), float(m[0, 0] * side + m[0, 2])))
     ys = sorted((float(m[1, 2]), float(m[1, 1] * side + m[1, 2])))
     pad = [max(0, math.ceil(-xs[0])), max(0, math.ceil(-ys[0])),
-           max(0, math.ceil(xs[1] - source.width)), max(0, math.ceil(ys[1] - source.height))]
+           max(0, math.ceil(xs[1] - width)), max(0, math.ceil(ys[1] - height))]
     if any(pad):
-        source = ImageOps.expand(source, tuple(pad), fill=0)
+        left, top, right, bottom = pad
+        source = cv2.copyMakeBorder(source, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
     box = (xs[0] + pad[0], ys[0] + pad[1], xs[1] + pad[0], ys[1] + pad[1])
     return source, box, bool(m[0, 0] < 0), bool(m[1, 1] < 0)
 
 
 def _resized_bits(
-    source: Image.Image, box: tuple[float, float, float, float], side: int, threshold: int
+    values: np.ndarray, box: tuple[float, float, float, float], side: int, threshold: int
 ) -> np.ndarray:
-    """source.resize((side, side), BILINEAR, box=box) > threshold, tile by tile: a tile
-    whose source pixels (with the filter's reach) are all at or below the threshold
-    stays dark without being resized - bilinear never overshoots its inputs, and most
-    of a drawing is paper."""
-    values = np.asarray(source)
+    """Pillow's resize of grey `values` to (side, side), BILINEAR, box=box, > threshold,
+    tile by tile: a tile whose source pixels (with the filter's reach) are all at or below
+    the threshold stays dark without being resized - bilinear never overshoots its inputs,
+    and most of a drawing is paper."""
+    source = Image.fromarray(values)  # the array's own memory, not a copy
     x0, y0, x1, y1 = box
     sx, sy = (x1 - x0) / side, (y1 - y0) / side
     reach = math.ceil(max(sx, sy, 1.0)) + 2  # source pixels a tile's filter can touch
@@ -208,5 +210,5 @@ def stencil_image(open_: np.ndarray, canvas_px: int, image_px: float) -> Disc:
     offset = (canvas_px - side) // 2
     scale = cells / canvas_px  # grid cells per output pixel
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
-    grid = Image.fromarray(open_.astype(np.uint8) * 255)
+    grid = open_.view(np.uint8) * np.uint8(255)
     return Disc(_resized_bits(grid, box, side, 128) & _disc_mask(side), canvas_px, offset)
