@@ -24,7 +24,7 @@ from artwork import printed
 from artwork.folds import find_folds
 from artwork.grid import find_grid
 from artwork.paper import Paper, candidates, darkness, find_paper, flatten, small_copy, square
-from artwork.sheet import find_sheet
+from artwork.sheet import find_fingers, find_sheet
 
 
 class NoDrawing(Exception):
@@ -75,26 +75,31 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
     view, seen = _paper_view(small)
     sheet = find_sheet(view, seen)
     changes += sheet.changes
-    inside, fingers = sheet.inside, sheet.fingers
-    if sheet.corners:
-        photo = source.full()
-        photo = _straighten(photo, sheet.corners, photo.shape[1] / small.shape[1])
-        small = small_copy(photo)
-        view, seen = _paper_view(small)
-        inside = cv2.erode(np.ones(seen.shape, np.uint8), square(2), borderValue=0).astype(bool)
-        fingers = np.zeros_like(inside)
-    paper = find_paper(view, inside, seen)
-    del view
-    limits = _thresholds(paper)
-    flat = flatten(small, paper.light)
-    dark = darkness(flat)
-    marks = _hysteresis(dark, limits) & _support_free(inside, fingers, dark)
-    # Squared paper's grid first: the rest is looked for among what it leaves.
-    lines = printed.Lines()
-    lines.add("squared paper's lines removed", find_grid(flat, marks))
-    left = marks & ~lines.removal(flat, marks)
-    # Printed lines and folds at once: OpenCV lets go of the GIL while it looks for lines.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-folds") as helper:
+    # A second core finds the fingers while the paper's light is found, folds while printed
+    # lines are (OpenCV lets go of the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-cleanup") as helper:
+        on_sheet = helper.submit(find_fingers, view, seen, sheet.inside)
+        inside = sheet.inside
+        if sheet.corners:
+            photo = source.full()
+            photo = _straighten(photo, sheet.corners, photo.shape[1] / small.shape[1])
+            small = small_copy(photo)
+            view, seen = _paper_view(small)
+            inside = cv2.erode(np.ones(seen.shape, np.uint8), square(2), borderValue=0).astype(bool)
+        paper = find_paper(view, inside, seen)
+        del view
+        fingers, told = on_sheet.result()
+        changes += told
+        if sheet.corners:  # straightened: the sheet fills the picture
+            fingers = np.zeros_like(inside)
+        limits = _thresholds(paper)
+        flat = flatten(small, paper.light)
+        dark = darkness(flat)
+        marks = _hysteresis(dark, limits) & _support_free(inside, fingers, dark)
+        # Squared paper's grid first: the rest is looked for among what it leaves.
+        lines = printed.Lines()
+        lines.add("squared paper's lines removed", find_grid(flat, marks))
+        left = marks & ~lines.removal(flat, marks)
         folds = helper.submit(find_folds, flat, dark, left, inside)
         lines.merge(printed.find_lines(flat, left, paper.light))
         lines.add("folds removed", folds.result())

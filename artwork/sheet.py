@@ -27,7 +27,6 @@ _MAX_OUTSIDE = 0.45  # past one edge lies at most this share of the picture
 @dataclass
 class Sheet:
     inside: np.ndarray  # bool: on the sheet (small copy)
-    fingers: np.ndarray  # bool: fingers and their shadows over it (a dark stroke there stays)
     corners: list[tuple[float, float]] | None = None  # TL, TR, BR, BL when all four are seen
     changes: list[dict] = field(default_factory=list)
 
@@ -49,8 +48,7 @@ def find_sheet(small: np.ndarray, paper: np.ndarray) -> Sheet:
         inside &= _on_sheet_side(edge, lab[..., 0], xs, ys) < -0.003 * max(h, w)
     if edges:
         inside &= ~_table_within(lab, paper, inside)
-    fingers = _fingers(lab, paper & inside, inside)
-    sheet = Sheet(inside, fingers)
+    sheet = Sheet(inside)
     if edges:
         sheet.changes.append(
             {
@@ -62,14 +60,20 @@ def find_sheet(small: np.ndarray, paper: np.ndarray) -> Sheet:
         sheet.corners = _corners(edges, w, h)
         if sheet.corners:
             sheet.changes.append({"change": "sheet straightened"})
-    if fingers.any():
-        sheet.changes.append(
-            {
-                "change": "fingers at the frame removed",
-                "count": cv2.connectedComponents(fingers.astype(np.uint8))[0] - 1,
-            }
-        )
     return sheet
+
+
+def find_fingers(
+    small: np.ndarray, paper: np.ndarray, inside: np.ndarray
+) -> tuple[np.ndarray, list[dict]]:
+    """Fingers and their shadows over the sheet (`inside`; a dark stroke there stays), and
+    the change told when there are any."""
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
+    fingers = _fingers(lab, paper & inside, inside)
+    if not fingers.any():
+        return fingers, []
+    count = cv2.connectedComponents(fingers.astype(np.uint8))[0] - 1
+    return fingers, [{"change": "fingers at the frame removed", "count": count}]
 
 
 def _sheet_edges(lab: np.ndarray, paper: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> list[_Edge]:
