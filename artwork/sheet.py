@@ -124,6 +124,10 @@ def _is_sheet_edge(
     edge: _Edge, lab: np.ndarray, paper: np.ndarray, xs: np.ndarray, ys: np.ndarray
 ) -> bool:
     h, w = paper.shape
+    # First the few samples (most lines a Hough transform finds fail here), then the
+    # measures over the whole picture.
+    if not _steps_across(edge, lab):
+        return False
     side = xs * edge.normal[0] + ys * edge.normal[1] - edge.offset
     beyond = side > 1.5
     outside = np.count_nonzero(beyond)
@@ -132,13 +136,16 @@ def _is_sheet_edge(
     band = max(4.0, 0.04 * max(h, w))
     near_inside = (side < -1.5) & (side > -band)
     near = np.count_nonzero(near_inside)
-    if (
-        np.count_nonzero(paper & beyond) / outside > 0.45
-        or near == 0
-        or np.count_nonzero(paper & near_inside) / near < 0.5
-    ):
-        return False
-    # A colour step along most of the edge's length: sample pairs of patches across it.
+    return (
+        np.count_nonzero(paper & beyond) / outside <= 0.45
+        and near > 0
+        and np.count_nonzero(paper & near_inside) / near >= 0.5
+    )
+
+
+def _steps_across(edge: _Edge, lab: np.ndarray) -> bool:
+    """A colour step along most of the edge's length: pairs of patches across it sampled."""
+    h, w = lab.shape[:2]
     nx, ny = edge.normal
     tx, ty = -ny, nx
     px, py = edge.offset * nx, edge.offset * ny  # the foot of the edge from the origin
