@@ -41,6 +41,7 @@ _GREY_SPREAD = 6  # channels this close (0..255) are grey however dark
 _HOLE = 0.03  # enclosed paper up to this share of the drawing's area is part of it ...
 _GAP = 0.15  # ... and up to this share where a fill rims it all round (a crayon gap) ...
 _FILL_RIMMED = 0.9  # ... that is, at least this share of its rim
+_SQUARED_OFF_GREY = ((np.arange(256) - 128) ** 2).astype(np.uint16)  # 8-bit a* or b*, squared
 
 
 @dataclass(frozen=True)
@@ -174,11 +175,7 @@ def _darker_lines(lightness: np.ndarray) -> np.ndarray:
 
 def _squared_chroma(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a*^2 + b*^2 from OpenCV's 8-bit Lab planes (offset 128), in uint16 (at most 32768)."""
-    da = cv2.absdiff(a, 128).astype(np.uint16)
-    db = cv2.absdiff(b, 128).astype(np.uint16)
-    np.multiply(da, da, out=da)
-    np.multiply(db, db, out=db)
-    return np.add(da, db, out=da)
+    return cv2.add(cv2.LUT(a, _SQUARED_OFF_GREY), cv2.LUT(b, _SQUARED_OFF_GREY))
 
 
 def _lines(cleaned: np.ndarray, dark: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
