@@ -95,7 +95,8 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
         limits = _thresholds(paper)
         flat = flatten(small, paper.light)
         dark = darkness(flat)
-        marks = _hysteresis(dark, limits) & _support_free(inside, fingers, dark)
+        zone = inside.view(np.uint8) * 2 - (inside & fingers).view(np.uint8)
+        marks = _hysteresis(dark, limits) & (dark > _mark_floor(zone, limits.low))
         # Squared paper's grid first: the rest is looked for among what it leaves.
         lines = printed.Lines()
         lines.add("squared paper's lines removed", find_grid(flat, marks))
@@ -112,24 +113,21 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
         raise NoDrawing
     box = _crop_box(marks)
     # Which marks are the drawing is settled on the small copy; the full picture gives
-    # them their shape, within a pixel of where the small copy found them.
-    zone = inside.view(np.uint8) * 2 - (inside & fingers).view(np.uint8)
-    guide = cv2.dilate(marks.view(np.uint8), square(1))
+    # them their shape, within a pixel of where the small copy found them (zones 3 to 5).
+    zone += 3 * cv2.dilate(marks.view(np.uint8), square(1))
     if photo is None:
         photo = source.full()
-    work, light, (zone, guide) = _working_copy(
-        photo, small.shape, box, paper.light, (zone, guide), needed_px
-    )
+    work, light, zone = _working_copy(photo, small.shape, box, paper.light, zone, needed_px)
     full_width = photo.shape[1]
     del photo  # handed over: the crop is all that is needed now
     flat = flatten(work, light)
     work_size = [work.shape[1], work.shape[0]]
     del work, light
     dark = darkness(flat)
-    candidates_ = (dark > limits.low) & _support_free(zone > 0, zone == 1, dark)
+    candidates_ = dark > _mark_floor(zone, limits.low)
     scale = work_size[0] / (box[3] - box[2])
-    # The lines are measured on every candidate (the guide has them out already).
-    full = candidates_ & (guide > 0) & ~lines.removal(flat, candidates_, scale, (box[2], box[0]))
+    # The lines are measured on every candidate (the small copy has them out already).
+    full = candidates_ & (zone >= 3) & ~lines.removal(flat, candidates_, scale, (box[2], box[0]))
     if not full.any():
         raise NoDrawing
     changes.append(
@@ -190,11 +188,11 @@ def _working_copy(
     small_shape: tuple[int, ...],
     box: tuple[int, int, int, int],
     light: np.ndarray,
-    masks: tuple[np.ndarray, ...],
+    zone: np.ndarray,
     needed_px: float,
-) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The crop at the resolution the gobo needs (never enlarged), with the paper's light
-    and the small copy's uint8 `masks` brought to the same pixels."""
+    and the small copy's uint8 `zone` brought to the same pixels."""
     top, bottom, left, right = box
     scale = photo.shape[1] / small_shape[1]
     crop = photo[
@@ -209,14 +207,19 @@ def _working_copy(
         crop = crop.copy()  # not a view: the whole photo can be let go
     part = (slice(top, bottom), slice(left, right))
     light = cv2.resize(light[part], size, interpolation=cv2.INTER_LINEAR)
-    scaled = tuple(cv2.resize(m[part], size, interpolation=cv2.INTER_NEAREST) for m in masks)
-    return crop, light, scaled
+    zone = cv2.resize(zone[part], size, interpolation=cv2.INTER_NEAREST)
+    return crop, light, zone
 
 
-def _support_free(on_sheet: np.ndarray, fingers: np.ndarray, dark: np.ndarray) -> np.ndarray:
-    """Where marks may be: on the sheet, and under a finger only a dark stroke (a finger and
-    its shadow are soft and light; a pencil line running under it is not)."""
-    return on_sheet & ~(fingers & (dark < 115))
+def _mark_floor(zone: np.ndarray, low: int) -> np.ndarray:
+    """How dark a mark must be (more than this, 0..255) in each `zone`: off the sheet (0)
+    none can be; under a finger (1) only a dark stroke (a finger and its shadow are soft and
+    light; a pencil line running under it is not); on the sheet (2) more than `low`. Zones
+    3 to 5 are 0 to 2 near a mark the small copy found."""
+    floors = np.full(256, 255, np.uint8)
+    floors[[1, 4]] = max(low, 114)
+    floors[[2, 5]] = low
+    return cv2.LUT(zone, floors)
 
 
 def _without_specks(
