@@ -62,6 +62,10 @@ def convert_drawing(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-decode") as decoder:
         warm = decoder.submit(_first_use)
         decoding = decoder.submit(load_drawing, Path(source), settings)
+        if any(isinstance(t, GoboTarget) for t in targets):
+            # Made once in a process (30 ms), now on the decoder's thread rather than when
+            # the gobos keep both cores busy.
+            decoder.submit(preview.pavement)
         glanced = glance(Path(source), settings, ANALYSIS_PX)
         warm.result()
         if glanced is None:

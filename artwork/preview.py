@@ -16,7 +16,7 @@ def hex_to_rgb(code: str) -> tuple[float, float, float]:
 
 
 @functools.cache
-def _pavement() -> tuple[np.ndarray, np.ndarray]:
+def pavement() -> tuple[np.ndarray, np.ndarray]:
     """Dark asphalt with a fixed grain, so previews compare like for like (seeded: the same
     in every process and thread, unlike Pillow's noise from the C library's rand()), and how
     much of the light on it each point reflects."""
@@ -53,7 +53,7 @@ def projected(light: np.ndarray) -> np.ndarray:
     glow *= 0.5
     out += glow
     # Lit asphalt reflects the light; grain shows through the beam as on a real path.
-    ground, reflection = _pavement()
+    ground, reflection = pavement()
     out *= reflection
     out += ground
     np.clip(out, 0, 1, out=out)
