@@ -263,5 +263,5 @@ def _on_white(flat: np.ndarray, marks: np.ndarray) -> np.ndarray:
     """The marks in their flattened colours (`flat`, changed in place), the rest white; one
     pixel around each mark is kept too, for its soft edge."""
     keep = cv2.dilate(marks.view(np.uint8), square(1))
-    paper = cv2.compare(keep, 0, cv2.CMP_EQ)
+    paper = (keep == 0).view(np.uint8)
     return cv2.bitwise_or(flat, (255, 255, 255, 0), dst=flat, mask=paper)

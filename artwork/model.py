@@ -246,7 +246,8 @@ def _hue(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     peak = cv2.max(cv2.max(r, g), b)
     spread = cv2.subtract(peak, cv2.min(cv2.min(r, g), b))
     del r, g, b
-    colourless = cv2.max(cv2.convertScaleAbs(peak, alpha=0.12), _GREY_SPREAD)
+    colourless = cv2.convertScaleAbs(peak, alpha=0.12)
+    np.maximum(colourless, _GREY_SPREAD, out=colourless)
     grey = cv2.compare(spread, colourless, cv2.CMP_LE)
     del spread
     hue = cv2.divide(rgb, cv2.merge([peak] * 3), scale=255)
