@@ -219,7 +219,7 @@ def find_lines(flat: np.ndarray, marks: np.ndarray, light: np.ndarray) -> Lines:
     result = Lines()
     if segments is None:
         return result
-    pixels = _Pixels(marks, flat.astype(np.float32) / 255)
+    pixels = _Pixels(marks, flat)
     measured = [m for m in (_measure(c, pixels, h, w) for c in _merge(segments, h, w)) if m]
     ruled, hidden = _ruled(measured)
     edges = [m for m in measured if m not in ruled and _is_edge(m, light, h, w)]
@@ -242,11 +242,12 @@ class _Pixels:
     rgb: np.ndarray  # N x 3, 0..1
 
     def __init__(self, marks: np.ndarray, flat: np.ndarray) -> None:
+        """`flat`: uint8 RGB on white paper."""
         at = np.flatnonzero(marks)
         ys, xs = np.divmod(at, marks.shape[1])
         object.__setattr__(self, "xs", xs.astype(np.float32))
         object.__setattr__(self, "ys", ys.astype(np.float32))
-        object.__setattr__(self, "rgb", flat.reshape(-1, 3)[at])
+        object.__setattr__(self, "rgb", flat.reshape(-1, 3)[at].astype(np.float32) / 255)
 
 
 @dataclass(eq=False)  # compared by identity
