@@ -109,7 +109,8 @@ def render(source: np.ndarray, matrix: np.ndarray, canvas_px: int, image_px: flo
     square = cv2.warpPerspective(source, m, (side, side),
                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    square[~_disc_mask(side)] = 0
+    inside = _disc_mask(side)
+    np.multiply(square, inside[..., None] if square.ndim == 3 else inside, out=square)
     return Disc(square, canvas_px, offset)
 
 
@@ -121,13 +122,14 @@ def render_bits(
     side = math.ceil(image_px)
     offset = (canvas_px - side) // 2
     m = _square_matrix(matrix, offset)
-    if _affine(m):
-        padded, box, flip_x, flip_y = _affine_box(source, m, side)
-        bits = _resized_bits(padded, box, side, threshold)
-        bits = bits[::-1 if flip_y else 1, ::-1 if flip_x else 1]
-    else:
-        bits = render(source, matrix, canvas_px, image_px).square > threshold
-    return Disc(bits & _disc_mask(side), canvas_px, offset)
+    if not _affine(m):  # (render leaves nothing outside the image circle)
+        warped = render(source, matrix, canvas_px, image_px).square
+        return Disc(warped > threshold, canvas_px, offset)
+    padded, box, flip_x, flip_y = _affine_box(source, m, side)
+    bits = _resized_bits(padded, box, side, threshold)
+    flip = (slice(None, None, -1 if flip_y else 1), slice(None, None, -1 if flip_x else 1))
+    bits &= _disc_mask(side)[flip]  # in place: the circle as the unflipped bits lie
+    return Disc(np.ascontiguousarray(bits[flip]), canvas_px, offset)
 
 
 def _square_matrix(matrix: np.ndarray, offset: int) -> np.ndarray:
@@ -211,4 +213,6 @@ def stencil_image(open_: np.ndarray, canvas_px: int, image_px: float) -> Disc:
     scale = cells / canvas_px  # grid cells per output pixel
     box = (offset * scale, offset * scale, (offset + side) * scale, (offset + side) * scale)
     grid = open_.view(np.uint8) * np.uint8(255)
-    return Disc(_resized_bits(grid, box, side, 128) & _disc_mask(side), canvas_px, offset)
+    bits = _resized_bits(grid, box, side, 128)
+    bits &= _disc_mask(side)
+    return Disc(bits, canvas_px, offset)

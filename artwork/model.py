@@ -251,7 +251,7 @@ def _hue(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grey = cv2.compare(spread, colourless, cv2.CMP_LE)
     del spread
     hue = cv2.divide(rgb, cv2.merge([peak] * 3), scale=255)
-    return cv2.max(hue, cv2.merge([grey] * 3), dst=hue), peak
+    return np.maximum(hue, grey[..., None], out=hue), peak  # (no three-channel copy of grey)
 
 
 def _average_around(rgb: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
