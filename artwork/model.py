@@ -62,7 +62,6 @@ class _Parts:
     fills: np.ndarray  # bool, full size: coloured areas wider than a marker's stroke
     chromatic: np.ndarray  # bool, full size: marks with a colour (not black or grey)
     coloured_small: np.ndarray  # bool, model size: every mark not line work, grain closed
-    lines: Future[tuple[np.ndarray, np.ndarray]] | None  # the line style's light and colour
 
 
 def model_drawing(
@@ -74,21 +73,19 @@ def model_drawing(
         raise ValueError(f"style {style!r} is not one of {', '.join(STYLES)}")
     # Work that needs only the picture, or only its marks, is done on a second core meanwhile;
     # the line style's light too, before the style is chosen: most drawings are line drawings.
-    helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-model")
-    try:
-        parts = _parts(cleaned, helper, lines=style in (None, "lines"))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-model") as helper:
+        parts, in_lines = _parts(cleaned, helper, lines=style in (None, "lines"))
         automatic, reason, measured = (
             (None, "", {}) if paper_share is None else _choose(parts, paper_share)
         )
-    finally:
-        helper.shutdown(wait=False)  # a coloured-in drawing does not wait for its line style
     style = style or automatic or "lines"
     if style == "lines":
-        assert parts.lines is not None
-        light, colour = parts.lines.result()
-    elif style == "fills":
+        assert in_lines is not None
+        light, colour = in_lines.result()
+    del in_lines  # a coloured-in drawing's line style, let go before its own is made
+    if style == "fills":
         light, colour = _fills(cleaned, parts)
-    else:
+    elif style == "painting":
         light, colour = _painting(cleaned, parts)
     size = parts.marks.size
     shares = {
@@ -128,8 +125,10 @@ def _solid_share(marks: np.ndarray) -> float:
     return float(np.count_nonzero(around >= 230)) / around.size
 
 
-def _parts(cleaned: np.ndarray, helper: Executor, lines: bool) -> _Parts:
-    """`lines`: the line style's light and colour are made too (in `helper`)."""
+def _parts(
+    cleaned: np.ndarray, helper: Executor, lines: bool
+) -> tuple[_Parts, Future[tuple[np.ndarray, np.ndarray]] | None]:
+    """The parts, and with `lines` the line style's light and colour (made in `helper`)."""
     lightness, a, b = cv2.split(cv2.cvtColor(cleaned, cv2.COLOR_RGB2Lab))  # L* 0..100 as 0..255
     darker = helper.submit(_darker_lines, lightness)
     chroma2 = _squared_chroma(a, b)
@@ -140,26 +139,27 @@ def _parts(cleaned: np.ndarray, helper: Executor, lines: bool) -> _Parts:
     in_lines = helper.submit(_lines, cleaned, dark) if lines else None
     del dark
     grey = marks & (chroma2 < 14**2)
+    dull = chroma2 < 45**2
+    del chroma2
+    chromatic = marks & ~grey  # (a colour: chroma at least 14)
     stroke = max(1, round(0.004 * math.hypot(*marks.shape) * scale))
     thin_grey = grey & ~_up(_opening(_down(grey, scale), stroke), marks.shape)
     # Dark and dull is ink (black, pencil, a dark felt-tip); a saturated colour, even a
     # dark blue, is a colour to keep. (L* 25, 45, 55, 80 on the 0..255 scale.)
     line_work = lightness < 64
-    line_work |= (lightness < 115) & (chroma2 < 45**2)
+    line_work |= (lightness < 115) & dull
     line_work |= grey & (lightness < 140)
     line_work |= thin_grey & (lightness < 204)
-    del grey, thin_grey, lightness
+    del grey, thin_grey, lightness, dull
     line_work |= darker.result()
     line_work &= marks
-    chromatic = marks & (chroma2 >= 14**2)
-    del chroma2
     coloured_small = _down(marks & ~line_work, scale)
     diagonal = math.hypot(*marks.shape) * scale
     grain = max(1, round(0.003 * diagonal))
     broad = max(2, round(0.02 * diagonal))  # a fill is wider than a marker's stroke
     closed = _closing(coloured_small, grain)
     fills = _up(_opening(closed, broad), marks.shape) & ~line_work
-    return _Parts(marks, line_work, fills, chromatic, closed, in_lines)
+    return _Parts(marks, line_work, fills, chromatic, closed), in_lines
 
 
 def _darker_lines(lightness: np.ndarray) -> np.ndarray:
@@ -249,7 +249,7 @@ def _hue(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     colourless = cv2.convertScaleAbs(peak, alpha=0.12)
     np.maximum(colourless, _GREY_SPREAD, out=colourless)
     grey = cv2.compare(spread, colourless, cv2.CMP_LE)
-    del spread
+    del spread, colourless
     hue = cv2.divide(rgb, cv2.merge([peak] * 3), scale=255)
     return np.maximum(hue, grey[..., None], out=hue), peak  # (no three-channel copy of grey)
 
