@@ -24,7 +24,7 @@ from artwork import printed
 from artwork.folds import find_folds
 from artwork.grid import find_grid
 from artwork.paper import Paper, candidates, darkness, find_paper, flatten, small_copy, square
-from artwork.sheet import find_fingers, find_sheet
+from artwork.sheet import find_fingers, find_sheet, lab_of
 
 
 class NoDrawing(Exception):
@@ -73,12 +73,14 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
     if int(grey.max()) - int(grey.min()) < 12:
         raise NoDrawing("the picture is one flat colour")
     view, seen = _paper_view(small)
-    sheet = find_sheet(view, seen)
+    lab = lab_of(view)
+    sheet = find_sheet(lab, seen)
     changes += sheet.changes
     # A second core finds the fingers while the paper's light is found, folds while printed
     # lines are (OpenCV lets go of the GIL).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-cleanup") as helper:
-        on_sheet = helper.submit(find_fingers, view, seen, sheet.inside)
+        on_sheet = helper.submit(find_fingers, lab, seen, sheet.inside)
+        del lab
         inside = sheet.inside
         if sheet.corners:
             photo = source.full()

@@ -37,9 +37,15 @@ class _Edge:
     offset: float  # the edge is normal . p = offset
 
 
-def find_sheet(small: np.ndarray, paper: np.ndarray) -> Sheet:
+def lab_of(small: np.ndarray) -> np.ndarray:
+    """The small copy in Lab as the sheet and the fingers are looked for in (float32, on
+    OpenCV's 8-bit scales): made once for both."""
+    return cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
+
+
+def find_sheet(lab: np.ndarray, paper: np.ndarray) -> Sheet:
+    """`lab`: lab_of the small copy; `paper`: where plain paper shows in it."""
     h, w = paper.shape
-    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
     # A column and a row of coordinates: arithmetic on them broadcasts to the whole picture.
     ys, xs = np.arange(h, dtype=np.float32)[:, None], np.arange(w, dtype=np.float32)[None, :]
     edges = _sheet_edges(lab, paper, xs, ys)
@@ -64,11 +70,10 @@ def find_sheet(small: np.ndarray, paper: np.ndarray) -> Sheet:
 
 
 def find_fingers(
-    small: np.ndarray, paper: np.ndarray, inside: np.ndarray
+    lab: np.ndarray, paper: np.ndarray, inside: np.ndarray
 ) -> tuple[np.ndarray, list[dict]]:
     """Fingers and their shadows over the sheet (`inside`; a dark stroke there stays), and
-    the change told when there are any."""
-    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
+    the change told when there are any (`lab`: lab_of the small copy)."""
     fingers = _fingers(lab, paper & inside, inside)
     if not fingers.any():
         return fingers, []
