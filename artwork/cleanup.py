@@ -32,6 +32,7 @@ class NoDrawing(Exception):
 
 
 _HIDDEN_PAPER = 0.5  # less plain paper than this in the picture: thin lines may hide it
+_UNDER_FINGER = 115  # under a finger only a stroke at least this dark (0..255) is a mark
 
 
 @dataclass
@@ -219,7 +220,7 @@ def _mark_floor(zone: np.ndarray, low: int) -> np.ndarray:
     light; a pencil line running under it is not); on the sheet (2) more than `low`. Zones
     3 to 5 are 0 to 2 near a mark the small copy found."""
     floors = np.full(256, 255, np.uint8)
-    floors[[1, 4]] = max(low, 114)
+    floors[[1, 4]] = max(low, _UNDER_FINGER - 1)
     floors[[2, 5]] = low
     return cv2.LUT(zone, floors)
 
