@@ -67,12 +67,13 @@ def convert_drawing(
             # the gobos keep both cores busy.
             decoder.submit(preview.pavement)
         glanced = glance(Path(source), settings, ANALYSIS_PX)
-        warm.result()
         if glanced is None:
             photo = Photo.of(decoding.result().take())
         else:
             photo = Photo(small_copy(glanced), lambda: decoding.result().take())
         del glanced
+        np.median(np.zeros(1))  # its first use imports numpy.ma (18 ms): while the tables are made
+        warm.result()  # (OpenCV makes its Lab tables unguarded: no Lab here before they are done)
         try:
             cleaned = clean_drawing(photo, needed_px(settings))
         except NoDrawing as exc:
@@ -107,10 +108,9 @@ def convert_drawing(
 
 
 def _first_use() -> None:
-    """What the libraries build on first use in a process, paid while the small copy decodes:
-    OpenCV's Lab tables (60 ms in each conversion's fresh child) and numpy's median (18 ms)."""
+    """What OpenCV builds on first use in a process, paid while the small copy decodes: its
+    Lab tables (60 ms in each conversion's fresh child)."""
     cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_RGB2Lab)
-    np.median(np.zeros(1))
 
 
 def convert_targets(
