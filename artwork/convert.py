@@ -9,38 +9,24 @@ every cleanup step, the style and why, each gobo's changes and the warnings.
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from artwork import gobo, keystone, led, preview
+from artwork import gobo, led, preview
 from artwork.cleanup import NoDrawing, Photo, clean_drawing
 from artwork.contract import Conversion, RejectedDrawing
+from artwork.gobo_files import Made, make_gobo, plain_audience, write_gobo, write_preview
 from artwork.ingest import glance, load_drawing
 from artwork.model import Drawing, model_drawing
 from artwork.paper import ANALYSIS_PX, channel_max, small_copy
-from artwork.png import encode_png, write_atomically, write_png
-from artwork.resample import shrink
+from artwork.png import encode_png, write_atomically, write_json, write_png
 from artwork.settings import Settings
-from artwork.steel import grid_pitch, make_stencil
 from artwork.targets import GoboTarget, PixelTarget, gobo_target
-
-_MODES = {
-    "steel": "1-bit",
-    "glass": "1-bit",
-    "glass-grey": "8-bit greyscale, Floyd-Steinberg dithered",
-    "colour": "RGB",
-}
-_ALL_OPEN = 0.985  # of the image circle: a gobo with no shape left to show
-_ALL_CLOSED = 0.001
 
 
 def needed_px(settings: Settings) -> float:
@@ -102,7 +88,7 @@ def convert_drawing(
         **result.manifest,
         "warnings": result.warnings,
     }
-    _write_json(out_dir / "manifest.json", result.manifest)
+    write_json(out_dir / "manifest.json", result.manifest)
     result.files["manifest"] = out_dir / "manifest.json"
     return result
 
@@ -136,30 +122,51 @@ def _derive(
     if not lit.any():
         raise RejectedDrawing("blank: nothing of the drawing would pass light")
     where = gobo.placement(lit)
-    colours = _palette(drawing)
     files: dict[str, Path] = {}
     gobos: dict[str, Any] = {}
     pixels: dict[str, Any] = {}
     warnings: list[str] = []
-    previews: dict[str, bytes] = {}  # each gobo's light as the audience sees it, as PNG
     gobo_targets = [t for t in targets if isinstance(t, GoboTarget)]
-    # Two one-colour gobos at a time (the pixel images made meanwhile), then a colour gobo
-    # (three times their memory) alone: each holds a picture of the maker's resolution
-    # while it is made, and the conversion has a memory limit.
+    infos: dict[str, dict[str, Any]] = {}
+    finishing: dict[str, tuple[Future[None], Future[bytes]]] = {}  # written; its preview as PNG
+    # Two one-colour gobos at a time, from the start (the palette and the pixel images are
+    # made meanwhile), each written while its preview is made; then a colour gobo (three
+    # times their memory) alone: each holds a picture of the maker's resolution until it
+    # is written, and the conversion has a memory limit.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
-
-        def make(target: GoboTarget) -> Future[tuple[dict[str, Any], bytes]]:
-            lamp = colours[0][0]
-            return pool.submit(_gobo_files, drawing, where, target, settings, out_dir, lamp)
-
-        jobs = {t.key: make(t) for t in gobo_targets if t.kind != "colour"}
+        making = [
+            pool.submit(make_gobo, drawing, where, t, settings)
+            for t in gobo_targets
+            if t.kind != "colour"
+        ]
+        colours = _palette(drawing)
         for target in targets:
             if isinstance(target, PixelTarget):
                 files[target.key], pixels[target.key] = _pixel_files(drawing, target, out_dir)
-        made = {key: job.result() for key, job in jobs.items()}
-        made |= {t.key: make(t).result() for t in gobo_targets if t.kind == "colour"}
+
+        def finish(made_gobos: Iterable[Made]) -> None:
+            for made in made_gobos:
+                infos[made.target.key] = made.info
+                finishing[made.target.key] = (
+                    pool.submit(write_gobo, made, out_dir),
+                    pool.submit(write_preview, made, drawing, where, colours[0][0], out_dir),
+                )
+
+        def finished() -> dict[str, bytes]:
+            for written, _ in finishing.values():
+                written.result()  # (raises a refusal)
+            return {key: shown.result() for key, (_, shown) in finishing.items()}
+
+        finish(job.result() for job in as_completed(making))
+        del making
+        for target in gobo_targets:
+            if target.kind == "colour":
+                finished()
+                finish([make_gobo(drawing, where, target, settings)])
+        shown = finished()
+    previews = {t.key: shown[t.key] for t in gobo_targets}
     for target in gobo_targets:
-        info, previews[target.key] = made[target.key]
+        info = infos[target.key]
         files[f"gobo-{target.key}"] = out_dir / info["file"]
         files[f"gobo-{target.key}.json"] = out_dir / f"gobo-{target.key}.json"
         files[f"preview-{target.key}"] = out_dir / f"preview-{target.key}.png"
@@ -171,7 +178,7 @@ def _derive(
     )
     preview_path = out_dir / "preview.png"
     if main is None:  # pixel fixtures only: the drawing's light on a plain glass gobo
-        audience = _plain_audience(drawing, where, gobo_target("glass"))
+        audience = plain_audience(drawing, where, gobo_target("glass"))
         write_atomically(
             preview_path, encode_png(preview.projected(preview.in_colour(audience, colours[0][0])))
         )
@@ -182,7 +189,7 @@ def _derive(
         "main": colours[0][0],
         "pixels": pixels,
     }
-    _write_json(out_dir / "palette.json", palette_doc)
+    write_json(out_dir / "palette.json", palette_doc)
     files["preview"] = preview_path
     files["palette"] = out_dir / "palette.json"
     if colours[0][0] == led.WHITE:
@@ -220,125 +227,3 @@ def _pixel_files(drawing: Drawing, target: PixelTarget, out_dir: Path) -> tuple[
     }
 
 
-def _gobo_files(
-    drawing: Drawing,
-    where: gobo.Placement,
-    target: GoboTarget,
-    settings: Settings,
-    out_dir: Path,
-    lamp: str,
-) -> tuple[dict[str, Any], bytes]:
-    """A gobo's artwork, manifest and preview (a one-colour gobo's in the `lamp` colour) in
-    `out_dir`; its manifest and the preview as PNG."""
-    path = out_dir / f"gobo-{target.key}.png"
-    info, audience = _gobo(drawing, where, target, settings, path)
-    info = {"file": path.name, **info}
-    _write_json(out_dir / f"gobo-{target.key}.json", info)
-    light = audience if target.kind == "colour" else preview.in_colour(audience, lamp)
-    shown = encode_png(preview.projected(light))
-    write_atomically(out_dir / f"preview-{target.key}.png", shown)
-    return info, shown
-
-
-def _gobo(
-    drawing: Drawing, where: gobo.Placement, target: GoboTarget, settings: Settings, path: Path
-) -> tuple[dict[str, Any], np.ndarray]:
-    """Write the artwork to `path`; its manifest, and its light as the audience sees it."""
-    image_px = settings.min_image_px
-    canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
-    changes: list[dict] = []
-    warnings: list[str] = []
-    if target.kind == "steel":
-        pitch = grid_pitch(settings)
-        cells = math.ceil(target.outer_mm / pitch)
-        pitch = target.outer_mm / cells
-        matrix = gobo.canvas_matrix(target, cells, target.image_mm / pitch, where)
-        # Cells are several drawing pixels wide: a cell partly covered by the drawing's side
-        # (the light of a stroke, the dark of an outline) takes that side, so thin lines survive.
-        threshold = 64 if drawing.style == "lines" else 200
-        grid = gobo.render_bits(drawing.light, matrix, cells, target.image_mm / pitch, threshold)
-        stencil = make_stencil(grid.canvas(), pitch, settings, drawing.style)
-        changes, warnings = stencil.changes, stencil.warnings
-        disc = gobo.stencil_image(stencil.open, canvas_px, image_px)
-        seen = gobo.Disc(stencil.open, cells, 0)  # the same at preview size, in 1/10 the pixels
-    else:
-        matrix = gobo.canvas_matrix(target, canvas_px, image_px, where)
-        if target.kind == "colour":
-            disc = gobo.render(drawing.colour, matrix, canvas_px, image_px)
-        elif target.kind == "glass":
-            disc = gobo.render_bits(drawing.light, matrix, canvas_px, image_px, threshold=127)
-        else:  # Floyd-Steinberg dots of coating, kept as 8-bit for the maker
-            disc = gobo.render(drawing.light, matrix, canvas_px, image_px)
-            disc.square = np.asarray(Image.fromarray(disc.square).convert("1").convert("L"))
-        seen = disc
-    if target.kind != "colour":
-        _check_open(disc.square)
-    dpi = round(image_px / (target.image_mm / 25.4), 1)
-    info: dict[str, Any] = {
-        "kind": target.kind,
-        "size": target.size,
-        "style": drawing.style,
-        "outer_diameter_mm": target.outer_mm,
-        "image_diameter_mm": target.image_mm,
-        "pixels": [canvas_px, canvas_px],
-        "image_diameter_px": image_px,
-        "dpi": dpi,
-        "mode": _MODES[target.kind],
-        "polarity": "white = light passes",
-        "outside_image": "black (metal or coating)",
-        "orientation": (
-            "mirrored (flip) as seen from the lamp"
-            if target.flip
-            else "right-reading as seen from the lamp"
-        ),
-        "keystone": None,
-        "changes": changes,
-        "warnings": warnings,
-    }
-    if target.keystone is not None:
-        tilt, beam = target.keystone
-        info["keystone"] = {
-            "tilt_deg": tilt,
-            "beam_deg": beam,
-            "top_width_change_percent": round(keystone.top_width_change(tilt, beam), 2),
-        }
-    write_png(path, disc.square, dpi=dpi, canvas=(disc.canvas_px, disc.offset))
-    return info, _audience(seen, target, drawing, where)
-
-
-def _check_open(square: np.ndarray) -> None:
-    """Refuse a gobo with no shape: its image circle all open, or all closed."""
-    side = square.shape[0]
-    share = float(np.count_nonzero(square)) / (math.pi * side * side / 4)
-    if share < _ALL_CLOSED:
-        raise RejectedDrawing("blank: nothing of the drawing would pass light through the gobo")
-    if share > _ALL_OPEN:
-        raise RejectedDrawing("no shape to show: the gobo would be open across its whole image")
-
-
-def _audience(
-    disc: gobo.Disc, target: GoboTarget, drawing: Drawing, where: gobo.Placement
-) -> np.ndarray:
-    """The gobo's light at preview size as seen on the ground: a keystoned gobo's picture
-    lands undistorted, so it is shown from a plain rendering; a flip is undone."""
-    size = preview.PREVIEW_PX
-    if target.keystone is not None:
-        return _plain_audience(drawing, where, target)
-    side = round(disc.square.shape[0] * size / disc.canvas_px)
-    square = disc.square.view(np.uint8) * 255 if disc.square.dtype == bool else disc.square
-    small = gobo.Disc(shrink(square, (side, side)), size, (size - side) // 2).canvas()
-    return small[:, ::-1].copy() if target.flip else small
-
-
-def _plain_audience(drawing: Drawing, where: gobo.Placement, target: GoboTarget) -> np.ndarray:
-    """The drawing's light at preview size through a plain gobo of the target's kind."""
-    plain = replace(target, keystone=None, flip=False)
-    size = preview.PREVIEW_PX
-    image_px = size * plain.image_mm / plain.outer_mm
-    matrix = gobo.canvas_matrix(plain, size, image_px, where)
-    source = drawing.colour if target.kind == "colour" else drawing.light
-    return gobo.render(source, matrix, size, image_px).canvas()
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_atomically(path, (json.dumps(data, indent=2) + "\n").encode())

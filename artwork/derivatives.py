@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from artwork.contract import CONVERT_TARGETS, Conversion, Runner, in_process
-from artwork.png import write_atomically
+from artwork.png import write_json
 from artwork.settings import Settings
 from artwork.targets import GoboTarget, PixelTarget
 
@@ -73,7 +73,7 @@ def _merge_pixel_notes(palette: Path, fresh: Path) -> None:
     if not added:
         return
     document.setdefault("pixels", {}).update(added)
-    write_atomically(palette, (json.dumps(document, indent=2) + "\n").encode())
+    write_json(palette, document)
 
 
 def _record_style(manifest: Path, conversion: Conversion, chosen_by: str) -> None:
@@ -83,7 +83,7 @@ def _record_style(manifest: Path, conversion: Conversion, chosen_by: str) -> Non
     style["chosen_by"] = chosen_by
     document["gobos"] = conversion.manifest["gobos"]
     document["palette"] = conversion.manifest["palette"]
-    write_atomically(manifest, (json.dumps(document, indent=2) + "\n").encode())
+    write_json(manifest, document)
 
 
 def describe_changes(changes: Sequence[dict[str, Any]]) -> str:

@@ -12,10 +12,12 @@ byte-per-pixel "1" mode.
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from isal import isal_zlib
@@ -123,3 +125,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_atomically(path, (json.dumps(data, indent=2) + "\n").encode())
