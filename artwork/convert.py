@@ -129,20 +129,23 @@ def _derive(
     gobo_targets = [t for t in targets if isinstance(t, GoboTarget)]
     infos: dict[str, dict[str, Any]] = {}
     finishing: dict[str, tuple[Future[None], Future[bytes]]] = {}  # written; its preview as PNG
-    # Two one-colour gobos at a time, from the start (the palette and the pixel images are
-    # made meanwhile), each written while its preview is made; then a colour gobo (three
-    # times their memory) alone: each holds a picture of the maker's resolution until it
-    # is written, and the conversion has a memory limit.
+    # All on two threads, main waiting: two one-colour gobos at a time, from the start (the
+    # palette and the pixel images made next), each written while its preview is made; then a
+    # colour gobo (three times their memory) alone: each holds a picture of the maker's
+    # resolution until it is written, and the conversion has a memory limit.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
         making = [
             pool.submit(make_gobo, drawing, where, t, settings)
             for t in gobo_targets
             if t.kind != "colour"
         ]
-        colours = _palette(drawing)
-        for target in targets:
-            if isinstance(target, PixelTarget):
-                files[target.key], pixels[target.key] = _pixel_files(drawing, target, out_dir)
+        palette = pool.submit(_palette, drawing)
+        pixel_files = {
+            t.key: pool.submit(_pixel_files, drawing, t, out_dir)
+            for t in targets
+            if isinstance(t, PixelTarget)
+        }
+        colours = palette.result()
 
         def finish(made_gobos: Iterable[Made]) -> None:
             for made in made_gobos:
@@ -164,6 +167,8 @@ def _derive(
                 finished()
                 finish([make_gobo(drawing, where, target, settings)])
         shown = finished()
+        for key, job in pixel_files.items():
+            files[key], pixels[key] = job.result()
     previews = {t.key: shown[t.key] for t in gobo_targets}
     for target in gobo_targets:
         info = infos[target.key]

@@ -62,6 +62,7 @@ class _Parts:
     fills: np.ndarray  # bool, full size: coloured areas wider than a marker's stroke
     chromatic: np.ndarray  # bool, full size: marks with a colour (not black or grey)
     coloured_small: np.ndarray  # bool, model size: every mark not line work, grain closed
+    figure: np.ndarray | None  # bool, model size: the drawing's silhouette, to choose a style by
 
 
 def model_drawing(
@@ -74,7 +75,9 @@ def model_drawing(
     # Work that needs only the picture, or only its marks, is done on a second core meanwhile;
     # the line style's light too, before the style is chosen: most drawings are line drawings.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-model") as helper:
-        parts, in_lines = _parts(cleaned, helper, lines=style in (None, "lines"))
+        parts, in_lines = _parts(
+            cleaned, helper, lines=style in (None, "lines"), choosing=paper_share is not None
+        )
         automatic, reason, measured = (
             (None, "", {}) if paper_share is None else _choose(parts, paper_share)
         )
@@ -99,19 +102,18 @@ def _choose(parts: _Parts, paper_share: float) -> tuple[str, str, dict[str, floa
     """The style a curator would most likely pick, and why, in words and in numbers (the
     console words them in its own language)."""
     scale = _model_scale(parts.marks.shape)
-    marks = _down(parts.marks, scale)
     covered = round(1 - paper_share, 2)
     measured: dict[str, float] = {}
     hatched = ""
     if paper_share < _PAINTED:
-        if _solid_share(marks) >= _SOLID:
+        if _solid_share(_down(parts.marks, scale)) >= _SOLID:
             return "painting", f"paint covers {covered:.0%} of the sheet", {"painted": covered}
         # Crayon or pencil hatched over the sheet shows paper between its strokes at full size.
         measured["hatched"] = covered
         hatched = f"; hatched, not painted, over {covered:.0%} of the sheet"
-    figure = _filled(_closing(marks, 2))
+    assert parts.figure is not None
     coloured = _down(parts.fills & parts.chromatic, scale)
-    share = float(coloured.sum()) / max(1, int(figure.sum()))
+    share = float(coloured.sum()) / max(1, int(parts.figure.sum()))
     measured["coloured"] = round(share, 2)
     if share >= _FILLED:
         return "fills", f"coloured areas fill {share:.0%} of the figure{hatched}", measured
@@ -126,9 +128,10 @@ def _solid_share(marks: np.ndarray) -> float:
 
 
 def _parts(
-    cleaned: np.ndarray, helper: Executor, lines: bool
+    cleaned: np.ndarray, helper: Executor, lines: bool, choosing: bool
 ) -> tuple[_Parts, Future[tuple[np.ndarray, np.ndarray]] | None]:
-    """The parts, and with `lines` the line style's light and colour (made in `helper`)."""
+    """The parts (with `choosing`, the figure too), and with `lines` the line style's light and
+    colour (made in `helper`, as are the figure and the darker lines)."""
     lightness, a, b = cv2.split(cv2.cvtColor(cleaned, cv2.COLOR_RGB2Lab))  # L* 0..100 as 0..255
     darker = helper.submit(_darker_lines, lightness)
     chroma2 = _squared_chroma(a, b)
@@ -136,6 +139,7 @@ def _parts(
     dark = darkness(cleaned)
     marks = dark > _FAINTEST
     scale = _model_scale(marks.shape)
+    figure = helper.submit(_figure, marks, scale) if choosing else None
     in_lines = helper.submit(_lines, cleaned, dark) if lines else None
     del dark
     grey = marks & (chroma2 < 14**2)
@@ -159,7 +163,12 @@ def _parts(
     broad = max(2, round(0.02 * diagonal))  # a fill is wider than a marker's stroke
     closed = _closing(coloured_small, grain)
     fills = _up(_opening(closed, broad), marks.shape) & ~line_work
-    return _Parts(marks, line_work, fills, chromatic, closed), in_lines
+    figure_small = figure.result() if figure else None
+    return _Parts(marks, line_work, fills, chromatic, closed, figure_small), in_lines
+
+
+def _figure(marks: np.ndarray, scale: float) -> np.ndarray:
+    return _filled(_closing(_down(marks, scale), 2))
 
 
 def _darker_lines(lightness: np.ndarray) -> np.ndarray:
