@@ -77,8 +77,8 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
     lab = lab_of(view)
     sheet = find_sheet(lab, seen)
     changes += sheet.changes
-    # A second core finds the fingers while the paper's light is found, folds while printed
-    # lines are (OpenCV lets go of the GIL).
+    # A second core finds the fingers while the paper's light is found, and printed lines
+    # while squared paper's grid and the folds are (OpenCV lets go of the GIL).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-cleanup") as helper:
         on_sheet = helper.submit(find_fingers, lab, seen, sheet.inside)
         del lab
@@ -100,13 +100,20 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
         dark = darkness(flat)
         zone = inside.view(np.uint8) * 2 - (inside & fingers).view(np.uint8)
         marks = _hysteresis(dark, limits) & (dark > _mark_floor(zone, limits.low))
-        # Squared paper's grid first: the rest is looked for among what it leaves.
+        # Squared paper's grid first: the rest is looked for among what it leaves. Most pages
+        # have none: the printed lines are looked for among all marks meanwhile.
+        among_all = helper.submit(printed.find_lines, flat, marks, paper.light)
         lines = printed.Lines()
         lines.add("squared paper's lines removed", find_grid(flat, marks))
-        left = marks & ~lines.removal(flat, marks)
-        folds = helper.submit(find_folds, flat, dark, left, inside)
-        lines.merge(printed.find_lines(flat, left, paper.light))
-        lines.add("folds removed", folds.result())
+        if lines.found:
+            left = marks & ~lines.removal(flat, marks)
+            folds = helper.submit(find_folds, flat, dark, left, inside)
+            lines.merge(printed.find_lines(flat, left, paper.light))
+            lines.add("folds removed", folds.result())
+        else:
+            found_folds = find_folds(flat, dark, marks, inside)
+            lines.merge(among_all.result())
+            lines.add("folds removed", found_folds)
     changes += lines.changes
     marks &= ~lines.removal(flat, marks)
     marks, specks = _without_specks(marks, dark, inside)
