@@ -39,6 +39,7 @@ _UNDER_FINGER = 115  # under a finger only a stroke at least this dark (0..255) 
 class Cleaned:
     image: np.ndarray  # uint8 RGB: the marks in their colours, support pure white
     paper_share: float  # of the sheet, plain paper showing (small for a painting)
+    darkness: np.ndarray  # uint8: paper.darkness of `image` (0 on its white)
     changes: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -147,7 +148,7 @@ def clean_drawing(source: Photo, needed_px: float) -> Cleaned:
             "scale": round(scale * small.shape[1] / full_width, 3),
         }
     )
-    return Cleaned(_on_white(flat, full), paper.share, changes)
+    return Cleaned(_on_white(flat, full, dark), paper.share, dark, changes)
 
 
 def _paper_view(small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,9 +270,11 @@ def _crop_box(marks: np.ndarray) -> tuple[int, int, int, int]:
     )
 
 
-def _on_white(flat: np.ndarray, marks: np.ndarray) -> np.ndarray:
+def _on_white(flat: np.ndarray, marks: np.ndarray, dark: np.ndarray) -> np.ndarray:
     """The marks in their flattened colours (`flat`, changed in place), the rest white; one
-    pixel around each mark is kept too, for its soft edge."""
+    pixel around each mark is kept too, for its soft edge. `dark`, flat's darkness, is made
+    the result's (in place)."""
     keep = cv2.dilate(marks.view(np.uint8), square(1))
     paper = (keep == 0).view(np.uint8)
+    cv2.bitwise_and(dark, 0, dst=dark, mask=paper)
     return cv2.bitwise_or(flat, (255, 255, 255, 0), dst=flat, mask=paper)

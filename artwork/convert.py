@@ -70,14 +70,16 @@ def convert_drawing(
     # The cleaned picture is deflated (ISA-L lets go of the GIL) while it is modelled.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-cleaned") as writer:
         written = writer.submit(write_png, out_dir / "cleaned.png", cleaned.image)
-        drawing = model_drawing(cleaned.image, style, cleaned.paper_share)
+        drawing = model_drawing(cleaned.image, style, cleaned.paper_share, cleaned.darkness)
+        changes, warnings = cleaned.changes, decoded.warnings + cleaned.warnings
+        del cleaned  # its pictures let go (once written): the gobos need the memory
         result = _derive(drawing, out_dir, targets, settings)
         written.result()
     result.files = {"cleaned": out_dir / "cleaned.png", **result.files}
-    result.warnings = decoded.warnings + cleaned.warnings + result.warnings
+    result.warnings = warnings + result.warnings
     result.manifest = {
         "source": {"file": Path(source).name, "decoded_px": decoded.size},
-        "cleanup": cleaned.changes,
+        "cleanup": changes,
         "style": {
             "used": result.style,
             "chosen_by": "curator" if style else "converter",

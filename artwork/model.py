@@ -66,17 +66,25 @@ class _Parts:
 
 
 def model_drawing(
-    cleaned: np.ndarray, style: str | None = None, paper_share: float | None = None
+    cleaned: np.ndarray,
+    style: str | None = None,
+    paper_share: float | None = None,
+    dark: np.ndarray | None = None,
 ) -> Drawing:
     """The drawing's light in `style` (None: the converter's choice). With `paper_share`
-    (of the sheet, from the cleanup) the converter's choice is made and told too."""
+    (of the sheet, from the cleanup) the converter's choice is made and told too; `dark`:
+    paper.darkness of `cleaned`, where the cleanup has it."""
     if style is not None and style not in STYLES:
         raise ValueError(f"style {style!r} is not one of {', '.join(STYLES)}")
     # Work that needs only the picture, or only its marks, is done on a second core meanwhile;
     # the line style's light too, before the style is chosen: most drawings are line drawings.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artwork-model") as helper:
         parts, in_lines = _parts(
-            cleaned, helper, lines=style in (None, "lines"), choosing=paper_share is not None
+            cleaned,
+            darkness(cleaned) if dark is None else dark,
+            helper,
+            lines=style in (None, "lines"),
+            choosing=paper_share is not None,
         )
         automatic, reason, measured = (
             (None, "", {}) if paper_share is None else _choose(parts, paper_share)
@@ -128,7 +136,7 @@ def _solid_share(marks: np.ndarray) -> float:
 
 
 def _parts(
-    cleaned: np.ndarray, helper: Executor, lines: bool, choosing: bool
+    cleaned: np.ndarray, dark: np.ndarray, helper: Executor, lines: bool, choosing: bool
 ) -> tuple[_Parts, Future[tuple[np.ndarray, np.ndarray]] | None]:
     """The parts (with `choosing`, the figure too), and with `lines` the line style's light and
     colour (made in `helper`, as are the figure and the darker lines)."""
@@ -136,7 +144,6 @@ def _parts(
     darker = helper.submit(_darker_lines, lightness)
     chroma2 = _squared_chroma(a, b)
     del a, b
-    dark = darkness(cleaned)
     marks = dark > _FAINTEST
     scale = _model_scale(marks.shape)
     figure = helper.submit(_figure, marks, scale) if choosing else None
