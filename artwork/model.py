@@ -246,19 +246,31 @@ def _glow(cleaned: np.ndarray, light: np.ndarray, marks: np.ndarray) -> np.ndarr
     the average colour of the near black around it, so a black stroke stays black and a dark
     violet pen's core violet."""
     glow = np.zeros_like(cleaned)
-    # Only the marks have light: their pixels alone, in one row (OpenCV masks an N x 1
-    # picture row by row, ten times as slowly), gathered and put back whole (3-byte items).
-    at = np.flatnonzero(marks)
-    if not at.size:
-        return glow
-    hue, peak = _hue(np.take(_items(cleaned), at).view(np.uint8).reshape(1, -1, 3))
-    near_black = np.flatnonzero(peak < _NEAR_BLACK)
-    del peak
-    if near_black.size:
-        ys, xs = np.divmod(at[near_black], cleaned.shape[1])
-        hue[0, near_black] = _hue(_average_around(cleaned, ys, xs)[None])[0][0]
-    np.put(_items(glow), at, _items(_times(hue, np.take(light.ravel(), at)[None])))
+    width = cleaned.shape[1]
+    rows = max(1, _BLOCK // width)
+    near_black: list[np.ndarray] = []  # flat indices
+    # Only the marks have light: their pixels alone, a band of rows at a time (a painting's
+    # marks are the whole picture), in one row (OpenCV masks an N x 1 picture row by row, ten
+    # times as slowly), gathered and put back whole (3-byte items).
+    for top in range(0, cleaned.shape[0], rows):
+        band = slice(top, top + rows)
+        at = np.flatnonzero(marks[band])
+        if at.size:
+            hue, peak = _hue(_gathered(cleaned[band], at))
+            near_black.append(top * width + at[peak[0] < _NEAR_BLACK])
+            _times(hue, np.take(light[band].ravel(), at)[None])
+            np.put(_items(glow[band]), at, _items(hue))
+    at = np.concatenate(near_black) if near_black else np.zeros(0, np.intp)
+    if at.size:
+        hue = _hue(_average_around(cleaned, *np.divmod(at, width))[None])[0]
+        _times(hue, np.take(light.ravel(), at)[None])
+        np.put(_items(glow), at, _items(hue))
     return glow
+
+
+def _gathered(rgb: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The pixels of `rgb` at flat indices `at`, as one row (1 x N x 3)."""
+    return np.take(_items(rgb), at).view(np.uint8).reshape(1, -1, 3)
 
 
 def _items(rgb: np.ndarray) -> np.ndarray:
@@ -300,8 +312,17 @@ def _average_around(rgb: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarr
 
 
 def _times(rgb: np.ndarray, light: np.ndarray) -> np.ndarray:
-    """`rgb` times `light` (0..255 as 0..1), in place: a picture less at once."""
-    return cv2.multiply(rgb, cv2.merge([light] * 3), dst=rgb, scale=1 / 255)
+    """`rgb` (C-contiguous) times `light` (0..255 as 0..1), in place, a million pixels at a
+    time: no three-channel copy of a whole picture's light."""
+    pixels, levels = rgb.reshape(1, -1, 3), light.reshape(1, -1)
+    for start in range(0, levels.size, _BLOCK):
+        part = slice(start, start + _BLOCK)
+        cv2.multiply(pixels[:, part], cv2.merge([levels[:, part]] * 3), dst=pixels[:, part],
+                     scale=1 / 255)
+    return rgb
+
+
+_BLOCK = 1 << 20
 
 
 def _despeckled(mask: np.ndarray) -> np.ndarray:
@@ -314,6 +335,7 @@ def _despeckled(mask: np.ndarray) -> np.ndarray:
         speck = stats[:, cv2.CC_STAT_AREA] < least
         speck[0] = False
         out[np.take(speck, labels)] = not side
+        del labels  # (26 MB at 6 Mpx: not two at once)
     return out
 
 
