@@ -120,10 +120,6 @@ def _derive(
     targets: Sequence[GoboTarget | PixelTarget],
     settings: Settings,
 ) -> Conversion:
-    lit = (drawing.light > 127) | (channel_max(drawing.colour) > 40)
-    if not lit.any():
-        raise RejectedDrawing("blank: nothing of the drawing would pass light")
-    where = gobo.placement(lit)
     files: dict[str, Path] = {}
     gobos: dict[str, Any] = {}
     pixels: dict[str, Any] = {}
@@ -131,22 +127,27 @@ def _derive(
     gobo_targets = [t for t in targets if isinstance(t, GoboTarget)]
     infos: dict[str, dict[str, Any]] = {}
     finishing: dict[str, tuple[Future[None], Future[bytes]]] = {}  # written; its preview as PNG
-    # All on two threads, main waiting: two one-colour gobos at a time, from the start (the
-    # palette and the pixel images made next), each written while its preview is made; then a
-    # colour gobo (three times their memory) alone: each holds a picture of the maker's
+    # All on two threads: the palette and the pixel images while where the drawing sits is
+    # found, then two one-colour gobos at a time, each written while its preview is made; then
+    # a colour gobo (three times their memory) alone: each holds a picture of the maker's
     # resolution until it is written, and the conversion has a memory limit.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="artwork-gobo") as pool:
-        making = [
-            pool.submit(make_gobo, drawing, where, t, settings)
-            for t in gobo_targets
-            if t.kind != "colour"
-        ]
         palette = pool.submit(_palette, drawing)
         pixel_files = {
             t.key: pool.submit(_pixel_files, drawing, t, out_dir)
             for t in targets
             if isinstance(t, PixelTarget)
         }
+        lit = (drawing.light > 127) | (channel_max(drawing.colour) > 40)
+        if not lit.any():
+            raise RejectedDrawing("blank: nothing of the drawing would pass light")
+        where = gobo.placement(lit)
+        del lit
+        making = [
+            pool.submit(make_gobo, drawing, where, t, settings)
+            for t in gobo_targets
+            if t.kind != "colour"
+        ]
         colours = palette.result()
 
         def finish(made_gobos: Iterable[Made]) -> None:
