@@ -47,6 +47,8 @@ class Made:
 def make_gobo(
     drawing: Drawing, where: gobo.Placement, target: GoboTarget, settings: Settings
 ) -> Made:
+    """The gobo for `target`: the drawing's light on its disc (steel: the stencil on its grid,
+    made to hold) and its manifest; nothing written yet."""
     image_px = settings.min_image_px
     canvas_px = 2 * math.ceil(image_px * target.outer_mm / target.image_mm / 2)
     changes: list[dict] = []
