@@ -188,7 +188,7 @@ def _tie_pieces(stencil: Stencil, feature: int, bridge: int) -> None:
             grown = cv2.dilate(np.take(small, pieces).view(np.uint8), _disc(feature)).view(bool)
             stencil.open |= grown & _metal_of(stencil.open, pieces, small, feature)
             continue
-        path, found = _bridges(pieces, count, stencil.pitch_mm, bridge)
+        path, found = _bridges(pieces, sizes, stencil.pitch_mm, bridge)
         stencil.open &= ~cv2.dilate(path.view(np.uint8), _disc(bridge)).view(bool)
         bridges += found
     if dropped:
@@ -216,11 +216,13 @@ def _metal_of(
 
 
 def _bridges(
-    pieces: np.ndarray, count: int, pitch: float, width: int
+    pieces: np.ndarray, sizes: np.ndarray, pitch: float, width: int
 ) -> tuple[np.ndarray, list[dict]]:
     """Tie all pieces together with the least light cut: grow every piece at once over
-    the grid, take the cheapest meeting of each pair, join along a minimum spanning tree."""
+    the grid, take the cheapest meeting of each pair, join along a minimum spanning tree.
+    `sizes`: each piece's cells."""
     h, w = pieces.shape
+    count = sizes.size
     owner, dist, source = _grow(pieces)
     owner2, dist2 = owner.reshape(h, w), dist.reshape(h, w)
     candidates = []
@@ -237,10 +239,13 @@ def _bridges(
     la, lb, cost, pa, pb = (np.concatenate(c) for c in zip(*candidates, strict=True))
     # Small pieces (eyes, the inside of letters) are tied to something large, never to each
     # other: a bar from eye to eye reads as spectacles.
-    small = np.bincount(pieces.ravel(), minlength=count) < _SMALL_PIECE_MM2 / pitch**2
+    small = sizes < _SMALL_PIECE_MM2 / pitch**2
     small[pieces[0, 0]] = False
     cost = np.where(small[la] & small[lb], cost * 4, cost)
     order = np.argsort(cost, kind="stable")
+    # Only a pair's cheapest meeting can join it: the rest are skipped before the loop.
+    pair = np.minimum(la, lb).astype(np.int64) * count + np.maximum(la, lb)
+    order = order[np.sort(np.unique(pair[order], return_index=True)[1])]
     groups = Groups(count)
     path = np.zeros((h, w), np.uint8)
     found: list[dict] = []
