@@ -245,7 +245,7 @@ def _glow(cleaned: np.ndarray, light: np.ndarray, marks: np.ndarray) -> np.ndarr
     a pixel has no hue of its own (in a dim photo a level of noise would be one): it takes
     the average colour of the near black around it, so a black stroke stays black and a dark
     violet pen's core violet."""
-    glow = np.zeros_like(cleaned)
+    glow = np.zeros(cleaned.shape, np.uint8)  # C-contiguous: its items are put in place
     width = cleaned.shape[1]
     rows = max(1, _BLOCK // width)
     near_black: list[np.ndarray] = []  # flat indices
